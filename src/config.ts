@@ -1,0 +1,213 @@
+// One schema for every environment variable Synq reads. Parsed once at start-up
+// (never at import time); a bad value stops start-up with one message listing
+// every problem, so an operator fixes them all in one go.
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+export type AuthConfig =
+  | { mode: 'jwks'; jwksUrl: string; issuer: string | undefined; audience: string | undefined }
+  | { mode: 'dev-secret'; secret: Uint8Array; issuer: string | undefined; audience: string | undefined };
+
+export interface EncryptionKey {
+  kid: string;
+  key: Buffer;
+}
+
+export interface ShopifyAppConfig {
+  clientId: string;
+  clientSecret: string;
+  scopes: string;
+  apiVersion: string;
+  shopUrlTemplate: string;
+}
+
+export interface Config {
+  env: 'development' | 'production' | 'test';
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  dataDir: string;
+  publicUrl: string;
+  auth: AuthConfig;
+  webhookSecret: Buffer;
+  encryptionKeys: EncryptionKey[];
+  connectRedirectAllowlist: string[];
+  shopify: ShopifyAppConfig;
+  logLevel: string;
+  /** How often each active connection is reconciled, in minutes (cron granularity). */
+  reconcileEveryMinutes: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Secrets generated on first start in development live in the data dir so restarts keep them. */
+function devSecret(dataDir: string, name: string, bytes: number): string {
+  const dir = join(dataDir, 'secrets');
+  const file = join(dir, name);
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const value = randomBytes(bytes).toString('base64');
+  writeFileSync(file, value + '\n', { mode: 0o600 });
+  return value;
+}
+
+function parsePort(raw: string | undefined, problems: string[]): number {
+  if (raw === undefined || raw === '') return 8080;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    problems.push(`PORT must be an integer 0-65535, got "${raw}"`);
+    return 8080;
+  }
+  return n;
+}
+
+function parseUrl(name: string, raw: string, problems: string[], protocols: string[]): string | undefined {
+  try {
+    const u = new URL(raw);
+    if (!protocols.includes(u.protocol)) {
+      problems.push(`${name} must use ${protocols.join(' or ')}, got "${u.protocol}"`);
+      return undefined;
+    }
+    return raw;
+  } catch {
+    problems.push(`${name} is not a valid URL`);
+    return undefined;
+  }
+}
+
+function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
+  const keys: EncryptionKey[] = [];
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const idx = part.indexOf(':');
+    const kid = idx > 0 ? part.slice(0, idx) : '';
+    const b64 = idx > 0 ? part.slice(idx + 1) : '';
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+      problems.push('SYNQ_ENCRYPTION_KEYS: each entry must be kid:base64key with a kid of [A-Za-z0-9_-]{1,32}');
+      continue;
+    }
+    const key = Buffer.from(b64, 'base64');
+    if (key.length !== 32) {
+      problems.push(`SYNQ_ENCRYPTION_KEYS: key "${kid}" must decode to 32 bytes (AES-256), got ${key.length}`);
+      continue;
+    }
+    if (keys.some((k) => k.kid === kid)) problems.push(`SYNQ_ENCRYPTION_KEYS: duplicate kid "${kid}"`);
+    keys.push({ kid, key });
+  }
+  if (keys.length === 0 && problems.every((p) => !p.startsWith('SYNQ_ENCRYPTION_KEYS'))) {
+    problems.push('SYNQ_ENCRYPTION_KEYS must list at least one kid:base64key');
+  }
+  return keys;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const problems: string[] = [];
+  const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
+  const production = nodeEnv === 'production';
+  const port = parsePort(env.PORT, problems);
+  const host = env.HOST || '127.0.0.1';
+  const dataDir = resolve(env.SYNQ_DATA_DIR || './.synq');
+
+  let databaseUrl: string | undefined;
+  if (env.DATABASE_URL) databaseUrl = parseUrl('DATABASE_URL', env.DATABASE_URL, problems, ['postgres:', 'postgresql:']);
+
+  let publicUrl = `http://localhost:${port}`;
+  if (env.SYNQ_PUBLIC_URL) {
+    const u = parseUrl('SYNQ_PUBLIC_URL', env.SYNQ_PUBLIC_URL, problems, ['http:', 'https:']);
+    if (u) publicUrl = u.replace(/\/+$/, '');
+  }
+
+  const issuer = env.SYNQ_AUTH_ISSUER || undefined;
+  const audience = env.SYNQ_AUTH_AUDIENCE || undefined;
+  let auth: AuthConfig;
+  if (env.SYNQ_AUTH_JWKS_URL) {
+    const jwksUrl = parseUrl('SYNQ_AUTH_JWKS_URL', env.SYNQ_AUTH_JWKS_URL, problems, ['https:', 'http:']) ?? '';
+    if (production && !issuer) problems.push('SYNQ_AUTH_ISSUER is required with SYNQ_AUTH_JWKS_URL in production');
+    if (production && !audience) problems.push('SYNQ_AUTH_AUDIENCE is required with SYNQ_AUTH_JWKS_URL in production');
+    auth = { mode: 'jwks', jwksUrl, issuer, audience };
+  } else {
+    let secret = env.SYNQ_AUTH_SECRET;
+    if (!secret) {
+      if (production) problems.push('SYNQ_AUTH_JWKS_URL (or SYNQ_AUTH_SECRET) is required when NODE_ENV=production');
+      else secret = devSecret(dataDir, 'auth-secret', 32);
+    }
+    if (secret !== undefined && Buffer.byteLength(secret) < 32) {
+      problems.push('SYNQ_AUTH_SECRET must be at least 32 bytes (HS256 key)');
+    }
+    auth = { mode: 'dev-secret', secret: new TextEncoder().encode(secret ?? ''), issuer, audience };
+  }
+
+  let webhookSecret = env.SYNQ_WEBHOOK_SECRET;
+  if (!webhookSecret) {
+    if (production) problems.push('SYNQ_WEBHOOK_SECRET is required when NODE_ENV=production');
+    else webhookSecret = devSecret(dataDir, 'webhook-secret', 32);
+  } else if (Buffer.byteLength(webhookSecret) < 16) {
+    problems.push('SYNQ_WEBHOOK_SECRET must be at least 16 bytes');
+  }
+
+  let encRaw = env.SYNQ_ENCRYPTION_KEYS;
+  if (!encRaw) {
+    if (production) problems.push('SYNQ_ENCRYPTION_KEYS is required when NODE_ENV=production');
+    else encRaw = `dev1:${devSecret(dataDir, 'encryption-key', 32)}`;
+  }
+  const encryptionKeys = encRaw ? parseEncryptionKeys(encRaw, problems) : [];
+
+  const connectRedirectAllowlist: string[] = [];
+  for (const origin of (env.SYNQ_CONNECT_REDIRECT_ALLOWLIST ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    try {
+      const u = new URL(origin);
+      if (u.origin !== origin.replace(/\/+$/, '')) throw new Error('not an origin');
+      connectRedirectAllowlist.push(u.origin);
+    } catch {
+      problems.push(`SYNQ_CONNECT_REDIRECT_ALLOWLIST: "${origin}" is not an origin (scheme://host[:port])`);
+    }
+  }
+
+  const apiVersion = env.SHOPIFY_API_VERSION || '2025-01';
+  if (!/^\d{4}-(01|04|07|10)$/.test(apiVersion)) problems.push(`SHOPIFY_API_VERSION must look like 2025-01, got "${apiVersion}"`);
+  const shopUrlTemplate = env.SYNQ_SHOPIFY_SHOP_URL_TEMPLATE || 'https://{shop}';
+  if (!shopUrlTemplate.includes('{shop}')) problems.push('SYNQ_SHOPIFY_SHOP_URL_TEMPLATE must contain {shop}');
+  const shopify: ShopifyAppConfig = {
+    clientId: env.SHOPIFY_CLIENT_ID ?? '',
+    clientSecret: env.SHOPIFY_CLIENT_SECRET ?? '',
+    scopes: env.SHOPIFY_SCOPES || 'read_products,write_products,read_orders,read_inventory',
+    apiVersion,
+    shopUrlTemplate,
+  };
+  if (Boolean(shopify.clientId) !== Boolean(shopify.clientSecret)) {
+    problems.push('SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET must be set together');
+  }
+
+  const logLevel = env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info');
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
+    problems.push(`LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent`);
+  }
+  const reconcileEveryMinutes = env.SYNQ_RECONCILE_MINUTES ? Number(env.SYNQ_RECONCILE_MINUTES) : 15;
+  if (!Number.isInteger(reconcileEveryMinutes) || reconcileEveryMinutes < 1 || reconcileEveryMinutes > 59) {
+    problems.push('SYNQ_RECONCILE_MINUTES must be an integer 1-59');
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return {
+    env: nodeEnv,
+    port,
+    host,
+    databaseUrl,
+    dataDir,
+    publicUrl,
+    auth,
+    webhookSecret: Buffer.from(webhookSecret ?? ''),
+    encryptionKeys,
+    connectRedirectAllowlist,
+    shopify,
+    logLevel,
+    reconcileEveryMinutes,
+  };
+}

@@ -1,0 +1,115 @@
+// Opens the system of record: PostgreSQL when DATABASE_URL is set, otherwise an
+// embedded PGlite in the data dir. Both go through the same Drizzle schema, the
+// same SQL and the same migrations folder; only the driver differs.
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
+import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
+import pg from 'pg';
+import * as schema from './schema.ts';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/** Query functions take either: a plain handle or an open transaction. */
+export type Queryable = Db | Tx;
+
+export const MIGRATIONS_FOLDER = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
+
+export type Database =
+  | { kind: 'pglite'; db: Db; pglite: PGlite; close(): Promise<void> }
+  | { kind: 'postgres'; db: Db; pool: pg.Pool; url: string; close(): Promise<void> };
+
+export interface OpenOptions {
+  databaseUrl: string | undefined;
+  dataDir: string;
+  /** An already-open PGlite (tests restore a migrated snapshot into one). */
+  pglite?: PGlite;
+  poolMax?: number;
+}
+
+// node-postgres parses int8 to string by default; our bigserial ids fit in a double.
+pg.types.setTypeParser(20, (v) => Number(v));
+
+export async function openDatabase(opts: OpenOptions): Promise<Database> {
+  if (opts.databaseUrl) {
+    const pool = new pg.Pool({
+      connectionString: opts.databaseUrl,
+      max: opts.poolMax ?? 10,
+      // Fail fast while the database is down instead of queueing requests for ever.
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30_000,
+    });
+    // A dropped connection (server restart) surfaces here; the pool replaces it on next use.
+    pool.on('error', () => {});
+    const db = drizzlePg(pool, { schema }) as unknown as Db;
+    return { kind: 'postgres', db, pool, url: opts.databaseUrl, close: () => pool.end() };
+  }
+  let pglite = opts.pglite;
+  if (!pglite) {
+    const dir = join(opts.dataDir, 'pgdata');
+    mkdirSync(dir, { recursive: true });
+    pglite = new PGlite(dir);
+  }
+  await pglite.waitReady;
+  const db = drizzlePglite(pglite, { schema }) as unknown as Db;
+  const client = pglite;
+  return { kind: 'pglite', db, pglite: client, close: () => client.close() };
+}
+
+// Any constant works; it only has to be the same for every Synq process sharing a database.
+const MIGRATION_LOCK = 0x53796e71; // "Synq"
+
+/** Applies pending migrations. Safe to call from many processes at once on PostgreSQL. */
+export async function migrateDatabase(database: Database): Promise<void> {
+  if (database.kind === 'pglite') {
+    await migratePglite(drizzlePglite(database.pglite), { migrationsFolder: MIGRATIONS_FOLDER });
+    return;
+  }
+  // An advisory lock on one dedicated session serialises concurrent start-ups.
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    await migratePg(drizzlePg(client), { migrationsFolder: MIGRATIONS_FOLDER });
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => {});
+    await client.end();
+  }
+}
+
+/** Number of migration files not yet recorded as applied (readiness check). */
+export async function pendingMigrations(db: Db): Promise<number> {
+  const { readMigrationFiles } = await import('drizzle-orm/migrator');
+  const files = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  try {
+    const rows = await db.execute(sql`SELECT count(*)::int AS n FROM drizzle.__drizzle_migrations`);
+    return files.length - Number(rowsOf<{ n: number }>(rows)[0]?.n ?? 0);
+  } catch {
+    return files.length;
+  }
+}
+
+/**
+ * Runs fn in a transaction scoped to one tenant: RLS policies see synq.tenant_id
+ * for exactly this transaction (set_config(..., true) is transaction-local).
+ */
+export async function withTenant<T>(db: Db, tenantId: string, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.execute(sql`SELECT set_config('synq.tenant_id', ${tenantId}, true)`);
+    return fn(tx);
+  });
+}
+
+/** node-postgres returns {rows}, PGlite returns {rows} too, but typed differently: one accessor. */
+export function rowsOf<T>(result: unknown): T[] {
+  const r = result as { rows?: T[] } | T[];
+  return Array.isArray(r) ? r : (r.rows ?? []);
+}

@@ -1,0 +1,240 @@
+// The one Drizzle schema for PGlite and PostgreSQL. Migrations in ./migrations
+// are generated from it (`npm run db:generate`) plus hand-written SQL for what
+// Drizzle does not model (row-level security).
+import { sql } from 'drizzle-orm';
+import {
+  bigserial,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: 'date' });
+const createdAt = () => ts('created_at').notNull().defaultNow();
+const updatedAt = () => ts('updated_at').notNull().defaultNow();
+
+export const tenants = pgTable('tenants', {
+  id: uuid('id').primaryKey(),
+  orgId: uuid('org_id').notNull(),
+  name: text('name'),
+  createdAt: createdAt(),
+});
+
+export const products = pgTable(
+  'products',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    title: text('title').notNull(),
+    description: text('description'),
+    category: text('category'),
+    brand: text('brand'),
+    handle: text('handle'),
+    status: text('status', { enum: ['active', 'draft', 'archived'] }).notNull().default('active'),
+    images: jsonb('images').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    // Bumped on every change; push tasks and feeds compare it to skip stale work.
+    version: integer('version').notNull().default(1),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    deletedAt: ts('deleted_at'),
+  },
+  (t) => [index('products_tenant_created_idx').on(t.tenantId, t.orgId, t.createdAt, t.id)],
+);
+
+export const variants = pgTable(
+  'variants',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    sku: text('sku').notNull(),
+    barcode: text('barcode'),
+    // Unconstrained numeric keeps the scale that was given ("89.99" stays "89.99") and never rounds.
+    price: numeric('price').notNull(),
+    currency: text('currency').notNull(),
+    optionValues: jsonb('option_values').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    inventoryQuantity: integer('inventory_quantity'),
+    position: integer('position').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('variants_tenant_sku_uq').on(t.tenantId, t.sku),
+    index('variants_product_idx').on(t.productId, t.position),
+  ],
+);
+
+export const oauthStates = pgTable('oauth_states', {
+  // SHA-256 of the state: a leaked table does not hand out usable states.
+  stateHash: text('state_hash').primaryKey(),
+  tenantId: uuid('tenant_id').notNull(),
+  orgId: uuid('org_id').notNull(),
+  userSub: text('user_sub'),
+  provider: text('provider'),
+  category: text('category').notNull(),
+  account: text('account'),
+  redirectUri: text('redirect_uri'),
+  pkceVerifier: text('pkce_verifier'),
+  createdAt: createdAt(),
+  expiresAt: ts('expires_at').notNull(),
+  consumedAt: ts('consumed_at'),
+});
+
+export const connections = pgTable(
+  'connections',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    connectionId: text('connection_id').notNull().unique(),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    provider: text('provider').notNull(),
+    category: text('category').notNull(),
+    status: text('status', { enum: ['PENDING', 'ACTIVE', 'ERROR', 'REAUTH_REQUIRED', 'DISCONNECTED'] }).notNull(),
+    account: text('account').notNull(),
+    // AES-256-GCM envelope: "kid.iv.ciphertext.tag" (base64url parts); AAD = tenant + connection id.
+    credentials: text('credentials').notNull(),
+    accessExpiresAt: ts('access_expires_at'),
+    // Refresh lease: one process refreshes while the others wait and re-read.
+    refreshLeaseUntil: ts('refresh_lease_until'),
+    webhookSubscriptions: jsonb('webhook_subscriptions').$type<{ id: string; topic: string }[]>().notNull().default(sql`'[]'::jsonb`),
+    syncCursor: jsonb('sync_cursor').$type<Record<string, string | null>>().notNull().default(sql`'{}'::jsonb`),
+    lastError: text('last_error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+    lastSyncedAt: ts('last_synced_at'),
+  },
+  (t) => [
+    index('connections_tenant_idx').on(t.tenantId, t.orgId, t.status),
+    index('connections_account_idx').on(t.provider, t.account, t.status),
+  ],
+);
+
+export const productLinks = pgTable(
+  'product_links',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    productId: uuid('product_id')
+      .notNull()
+      .references(() => products.id, { onDelete: 'cascade' }),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    remoteId: text('remote_id').notNull(),
+    variantIds: jsonb('variant_ids').$type<Record<string, string>>().notNull().default(sql`'{}'::jsonb`),
+    pushedVersion: integer('pushed_version'),
+    updatedAt: updatedAt(),
+  },
+  (t) => [primaryKey({ columns: [t.productId, t.connectionId] })],
+);
+
+export const pushJobs = pgTable('push_jobs', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  tenantId: uuid('tenant_id').notNull(),
+  orgId: uuid('org_id').notNull(),
+  productId: uuid('product_id').notNull(),
+  action: text('action', { enum: ['UPSERT', 'DELETE'] }).notNull(),
+  createdAt: createdAt(),
+});
+
+export const pushTargets = pgTable(
+  'push_targets',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    jobId: uuid('job_id')
+      .notNull()
+      .references(() => pushJobs.id, { onDelete: 'cascade' }),
+    tenantId: uuid('tenant_id').notNull(),
+    productId: uuid('product_id').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    action: text('action', { enum: ['UPSERT', 'DELETE'] }).notNull(),
+    status: text('status', { enum: ['queued', 'running', 'succeeded', 'failed', 'dead'] }).notNull().default('queued'),
+    attempts: integer('attempts').notNull().default(0),
+    remoteId: text('remote_id'),
+    error: text('error'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('push_targets_job_idx').on(t.jobId),
+    index('push_targets_pair_idx').on(t.productId, t.connectionId, t.status),
+  ],
+);
+
+export const outbox = pgTable(
+  'outbox',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    eventId: text('event_id').notNull().unique(),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    source: text('source').notNull(),
+    event: text('event').notNull(),
+    // Provider event id when there is one, else SHA-256 of the raw body: redeliveries collide here.
+    dedupeKey: text('dedupe_key').notNull(),
+    // The verified bytes as received; parsed by the worker, not on the hot path.
+    rawBody: text('raw_body').notNull(),
+    status: text('status', { enum: ['pending', 'processed', 'failed'] }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    error: text('error'),
+    receivedAt: ts('received_at').notNull().defaultNow(),
+    processedAt: ts('processed_at'),
+  },
+  (t) => [uniqueIndex('outbox_dedupe_uq').on(t.connectionId, t.dedupeKey), index('outbox_status_idx').on(t.status, t.id)],
+);
+
+export const orders = pgTable(
+  'orders',
+  {
+    id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    connectionId: uuid('connection_id')
+      .notNull()
+      .references(() => connections.id, { onDelete: 'cascade' }),
+    externalId: text('external_id').notNull(),
+    name: text('name'),
+    status: text('status').notNull(),
+    currency: text('currency').notNull(),
+    total: numeric('total').notNull(),
+    lineItems: jsonb('line_items').$type<{ sku: string | null; title: string; quantity: number; price: string }[]>().notNull(),
+    externalCreatedAt: ts('external_created_at'),
+    externalUpdatedAt: ts('external_updated_at').notNull(),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('orders_conn_ext_uq').on(t.connectionId, t.externalId),
+    index('orders_tenant_created_idx').on(t.tenantId, t.orgId, t.createdAt),
+  ],
+);
+
+export const auditLog = pgTable(
+  'audit_log',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    tenantId: uuid('tenant_id').notNull(),
+    orgId: uuid('org_id').notNull(),
+    actor: text('actor'),
+    action: text('action').notNull(),
+    target: text('target'),
+    data: jsonb('data').$type<Record<string, unknown>>().notNull().default(sql`'{}'::jsonb`),
+    createdAt: createdAt(),
+  },
+  (t) => [index('audit_tenant_idx').on(t.tenantId, t.createdAt)],
+);

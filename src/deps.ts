@@ -1,0 +1,69 @@
+// Everything a route or task needs, built once per process from the parsed config.
+import { sql } from 'drizzle-orm';
+import type { Config } from './config.ts';
+import { openDatabase, migrateDatabase, rowsOf, type Database, type Db } from './db/client.ts';
+import type { TokenVerifier } from './http/auth.ts';
+import { createTokenVerifier } from './http/auth.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { CredentialCipher } from './lib/credentialCipher.ts';
+import { createLogger, type Logger } from './lib/logger.ts';
+import { Metrics } from './lib/metrics.ts';
+import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
+import type { Connector, ProviderId } from './providers/types.ts';
+import type { PGlite } from '@electric-sql/pglite';
+import type { DestinationStream } from 'pino';
+
+export interface Deps {
+  config: Config;
+  database: Database;
+  db: Db;
+  queue: JobQueue;
+  log: Logger;
+  providers: ProviderRegistry;
+  cipher: CredentialCipher;
+  metrics: Metrics;
+  verifier: TokenVerifier;
+  caches: { tenants: Set<string> };
+}
+
+export interface CreateDepsOptions {
+  pglite?: PGlite;
+  logDestination?: DestinationStream;
+  providerOverrides?: Partial<Record<ProviderId, Connector>>;
+  /** Run migrations (synq start/api/worker do; tests restoring a snapshot may skip). */
+  migrate?: boolean;
+  /** Cron schedules and maintenance run in processes that work jobs. */
+  schedule?: boolean;
+  poolMax?: number;
+}
+
+export async function createDeps(config: Config, opts: CreateDepsOptions = {}): Promise<Deps> {
+  const log = createLogger(config.logLevel, opts.logDestination);
+  const database = await openDatabase({
+    databaseUrl: config.databaseUrl,
+    dataDir: config.dataDir,
+    ...(opts.pglite ? { pglite: opts.pglite } : {}),
+    ...(opts.poolMax ? { poolMax: opts.poolMax } : {}),
+  });
+  if (opts.migrate ?? true) await migrateDatabase(database);
+  const queue = JobQueue.create(database, { schedule: opts.schedule ?? true, supervise: opts.schedule ?? true });
+  queue.boss.on('error', (err: unknown) => log.warn({ err }, 'job queue error'));
+  await queue.start();
+  const db = database.db;
+  const metrics = new Metrics(async () => {
+    const r = await db.execute(sql`SELECT name AS queue, state::text AS state, count(*)::int AS count FROM pgboss.job GROUP BY 1, 2`);
+    return rowsOf<{ queue: string; state: string; count: number }>(r);
+  }, true);
+  return {
+    config,
+    database,
+    db,
+    queue,
+    log,
+    providers: createProviderRegistry(config, opts.providerOverrides ?? {}),
+    cipher: new CredentialCipher(config.encryptionKeys),
+    metrics,
+    verifier: createTokenVerifier(config.auth),
+    caches: { tenants: new Set() },
+  };
+}

@@ -1,0 +1,94 @@
+// Bearer-token verification and tenant/org scoping. Tokens come either from the
+// identity provider's JWKS (RS256/ES256) or, in development, an HS256 secret.
+import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload } from 'jose';
+import type { AuthConfig } from '../config.ts';
+import { ApiError } from './errors.ts';
+
+export type Role = 'ADMIN' | 'EDITOR' | 'VIEWER';
+const ROLES: readonly Role[] = ['ADMIN', 'EDITOR', 'VIEWER'];
+const RANK: Record<Role, number> = { VIEWER: 0, EDITOR: 1, ADMIN: 2 };
+
+export interface AuthContext {
+  tenantId: string;
+  orgId: string;
+  role: Role;
+  sub: string | null;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
+
+export interface TokenVerifier {
+  verify(token: string): Promise<JWTPayload>;
+}
+
+export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
+  const claims = { ...(auth.issuer ? { issuer: auth.issuer } : {}), ...(auth.audience ? { audience: auth.audience } : {}) };
+  if (auth.mode === 'jwks') {
+    const jwks = createRemoteJWKSet(new URL(auth.jwksUrl));
+    // The allow-list is what stops alg=none and HS256-signed-with-the-public-key tokens.
+    const options = { ...claims, algorithms: ['RS256', 'ES256'] };
+    return { verify: async (token) => (await jwtVerify(token, jwks, options)).payload };
+  }
+  const options = { ...claims, algorithms: ['HS256'] };
+  return { verify: async (token) => (await jwtVerify(token, auth.secret, options)).payload };
+}
+
+function header(headers: Record<string, string | string[] | undefined>, name: string): string | undefined {
+  const v = headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** 401 for anything wrong with the token itself, 403 for a valid token that does not match the request. */
+export async function authenticate(
+  verifier: TokenVerifier,
+  headers: Record<string, string | string[] | undefined>,
+): Promise<AuthContext> {
+  const authz = header(headers, 'authorization');
+  const m = authz ? /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(authz.trim()) : null;
+  if (!m?.[1]) throw new ApiError('UNAUTHORIZED', 'Missing or malformed bearer token', { 'www-authenticate': 'Bearer' });
+  let payload: JWTPayload;
+  try {
+    payload = await verifier.verify(m[1]);
+  } catch (err) {
+    const reason = err instanceof joseErrors.JWTExpired ? 'Token expired' : 'Invalid token';
+    throw new ApiError('UNAUTHORIZED', reason, { 'www-authenticate': 'Bearer error="invalid_token"' });
+  }
+  const tenantClaim = payload.tenant_id ?? payload.tenantid;
+  const orgClaim = payload.org_id;
+  if (!isUuid(tenantClaim) || !isUuid(orgClaim)) throw new ApiError('FORBIDDEN', 'Token has no tenant or org claim');
+  const tenantHeader = header(headers, 'x-tenant-id');
+  const orgHeader = header(headers, 'x-org-id');
+  if (!tenantHeader || !orgHeader) throw new ApiError('FORBIDDEN', 'X-Tenant-ID and X-Org-ID headers are required');
+  if (tenantHeader.toLowerCase() !== tenantClaim.toLowerCase() || orgHeader.toLowerCase() !== orgClaim.toLowerCase()) {
+    throw new ApiError('FORBIDDEN', 'X-Tenant-ID / X-Org-ID do not match the token');
+  }
+  const roleClaim = typeof payload.role === 'string' ? payload.role.toUpperCase() : 'VIEWER';
+  // Unknown roles get the least privilege rather than an error: identity providers add roles over time.
+  const role = (ROLES as readonly string[]).includes(roleClaim) ? (roleClaim as Role) : 'VIEWER';
+  return {
+    tenantId: tenantClaim.toLowerCase(),
+    orgId: orgClaim.toLowerCase(),
+    role,
+    sub: typeof payload.sub === 'string' ? payload.sub : null,
+  };
+}
+
+export function requireRole(ctx: AuthContext, min: Role): void {
+  if (RANK[ctx.role] < RANK[min]) throw new ApiError('FORBIDDEN', `Role ${ctx.role} may not do this`);
+}
+
+/** Development tokens (`synq token`), signed with the dev secret. */
+export async function mintDevToken(
+  secret: Uint8Array,
+  opts: { tenantId: string; orgId: string; role: Role; sub: string; ttl: string; issuer?: string | undefined; audience?: string | undefined },
+): Promise<string> {
+  let jwt = new SignJWT({ tenant_id: opts.tenantId, org_id: opts.orgId, role: opts.role })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(opts.sub)
+    .setIssuedAt()
+    .setExpirationTime(opts.ttl);
+  if (opts.issuer) jwt = jwt.setIssuer(opts.issuer);
+  if (opts.audience) jwt = jwt.setAudience(opts.audience);
+  return jwt.sign(secret);
+}

@@ -1,0 +1,103 @@
+// The closed set of error codes and the one place that maps them to HTTP
+// statuses. The wire shape is fixed: {"error": "<message>"}; the code travels
+// in logs, never instead of the message.
+
+export type ErrorCode =
+  | 'BAD_REQUEST'
+  | 'UNAUTHORIZED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'GONE'
+  | 'PAYLOAD_TOO_LARGE'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'RATE_LIMITED'
+  | 'UNAVAILABLE'
+  | 'INTERNAL';
+
+export function statusFor(code: ErrorCode): number {
+  switch (code) {
+    case 'BAD_REQUEST':
+      return 400;
+    case 'UNAUTHORIZED':
+      return 401;
+    case 'FORBIDDEN':
+      return 403;
+    case 'NOT_FOUND':
+      return 404;
+    case 'CONFLICT':
+      return 409;
+    case 'GONE':
+      return 410;
+    case 'PAYLOAD_TOO_LARGE':
+      return 413;
+    case 'UNSUPPORTED_MEDIA_TYPE':
+      return 415;
+    case 'RATE_LIMITED':
+      return 429;
+    case 'UNAVAILABLE':
+      return 503;
+    case 'INTERNAL':
+      return 500;
+    default: {
+      const never: never = code;
+      return never;
+    }
+  }
+}
+
+/** An expected, client-visible failure. Thrown from handlers; rendered by the app's error handler. */
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export const badRequest = (msg: string) => new ApiError('BAD_REQUEST', msg);
+export const notFound = (what: string) => new ApiError('NOT_FOUND', `${what} not found`);
+export const conflict = (msg: string) => new ApiError('CONFLICT', msg);
+export const forbidden = (msg: string) => new ApiError('FORBIDDEN', msg);
+export const unauthorized = (msg: string) => new ApiError('UNAUTHORIZED', msg);
+
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+
+/**
+ * Maps a thrown value to a code. Database outages are 503 so clients retry; a
+ * unique violation that a handler did not anticipate is still the client's conflict.
+ */
+export function classifyError(err: unknown): { code: ErrorCode; message: string; headers: Record<string, string> } {
+  if (err instanceof ApiError) return { code: err.code, message: err.message, headers: err.headers };
+  const e = err as { code?: unknown; statusCode?: unknown; message?: unknown; validation?: unknown; cause?: unknown };
+  const pgCode = typeof e?.code === 'string' ? e.code : undefined;
+  const causeCode = typeof (e?.cause as { code?: unknown } | undefined)?.code === 'string' ? String((e.cause as { code: string }).code) : undefined;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  if ((pgCode && PG_UNAVAILABLE.has(pgCode)) || (causeCode && PG_UNAVAILABLE.has(causeCode)) || /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+    return { code: 'UNAVAILABLE', message: 'Database unavailable, retry shortly', headers: { 'retry-after': '1' } };
+  }
+  if (pgCode === '23505' || causeCode === '23505') return { code: 'CONFLICT', message: 'Conflicts with an existing record', headers: {} };
+  if (e?.validation !== undefined) return { code: 'BAD_REQUEST', message: message || 'Invalid request', headers: {} };
+  switch (pgCode) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 10 MB', headers: {} };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json', headers: {} };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'BAD_REQUEST', message: 'Request body is not valid JSON', headers: {} };
+    default:
+      break;
+  }
+  if (typeof e?.statusCode === 'number' && e.statusCode >= 400 && e.statusCode < 500) {
+    if (e.statusCode === 413) return { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 10 MB', headers: {} };
+    if (e.statusCode === 415) return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Unsupported Content-Type', headers: {} };
+    // JSON syntax errors and other parser complaints from Fastify are the client's.
+    return { code: 'BAD_REQUEST', message: message || 'Bad request', headers: {} };
+  }
+  return { code: 'INTERNAL', message: 'Internal error', headers: {} };
+}

@@ -1,0 +1,95 @@
+// The job queue: pg-boss on the same database as the business data, so a job is
+// enqueued inside the business transaction and commits or rolls back with it.
+import { sql } from 'drizzle-orm';
+import { PgBoss, fromDrizzle, fromPglite } from 'pg-boss';
+import type { Database, Queryable } from '../db/client.ts';
+
+/** Every queue and its payload, in one registry. Names stay low-cardinality. */
+export interface TaskPayloads {
+  'push-task': { tenantId: string; productId: string; connectionId: string };
+  'outbox-process': { outboxId: number };
+  'sync-connection': { connectionId: string; initial: boolean };
+  'sync-reconcile-all': Record<string, never>;
+}
+export type QueueName = keyof TaskPayloads;
+
+interface QueueSpec {
+  policy: 'standard' | 'stately';
+  /** pg-boss-level retries only cover crashes and bugs; provider retries are scheduled by the task itself. */
+  retryLimit: number;
+  /** A worker that stops heart-beating (killed) has its job failed and retried after this many seconds. */
+  heartbeatSeconds: number;
+  expireInSeconds: number;
+}
+
+export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
+  // stately + singletonKey product×connection: at most one queued job per pair, so a burst of
+  // pushes of one product collapses into one task that pushes the latest state.
+  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300 },
+  'outbox-process': { policy: 'standard', retryLimit: 5, heartbeatSeconds: 10, expireInSeconds: 120 },
+  'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
+  'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
+};
+
+export interface EnqueueOptions {
+  singletonKey?: string;
+  startAfterSeconds?: number;
+}
+
+export class JobQueue {
+  private constructor(
+    readonly boss: PgBoss,
+    private readonly database: Database,
+  ) {}
+
+  static create(database: Database, opts: { schedule?: boolean; supervise?: boolean } = {}): JobQueue {
+    const common = {
+      schedule: opts.schedule ?? true,
+      supervise: opts.supervise ?? true,
+      // Finished jobs are history we do not need beyond a week.
+      deleteAfterSeconds: 7 * 24 * 3600,
+    };
+    const boss =
+      database.kind === 'pglite'
+        ? new PgBoss({ ...common, db: fromPglite(database.pglite), backend: 'pglite' })
+        : new PgBoss({ ...common, connectionString: database.url, max: 4 });
+    return new JobQueue(boss, database);
+  }
+
+  async start(): Promise<void> {
+    await this.boss.start();
+    for (const [name, spec] of Object.entries(QUEUE_SPECS)) {
+      const options = {
+        policy: spec.policy,
+        retryLimit: spec.retryLimit,
+        retryBackoff: true,
+        retryDelay: 2,
+        retryDelayMax: 60,
+        heartbeatSeconds: spec.heartbeatSeconds,
+        expireInSeconds: spec.expireInSeconds,
+      };
+      const existing = await this.boss.getQueue(name);
+      if (!existing) {
+        try {
+          await this.boss.createQueue(name, options);
+        } catch (err) {
+          // Another process created it between our read and our create.
+          if (!(await this.boss.getQueue(name))) throw err;
+        }
+      }
+    }
+  }
+
+  /** Enqueue inside an open transaction (or on the plain handle when there is none). */
+  async send<K extends QueueName>(db: Queryable, name: K, data: TaskPayloads[K], opts: EnqueueOptions = {}): Promise<string | null> {
+    // pg-boss's drizzle adapter types execute() loosely; our handle satisfies it at runtime.
+    const sendOpts: Record<string, unknown> = { db: fromDrizzle(db as unknown as Parameters<typeof fromDrizzle>[0], sql) };
+    if (opts.singletonKey !== undefined) sendOpts.singletonKey = opts.singletonKey;
+    if (opts.startAfterSeconds !== undefined) sendOpts.startAfter = Math.max(0, Math.ceil(opts.startAfterSeconds));
+    return this.boss.send(name, data as object, sendOpts);
+  }
+
+  async stop(graceful: boolean, timeoutMs = 20_000): Promise<void> {
+    await this.boss.stop({ graceful, timeout: timeoutMs, close: this.database.kind === 'postgres' });
+  }
+}

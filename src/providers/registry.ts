@@ -1,0 +1,23 @@
+// Provider id -> connector. Adding a provider is one folder and one row here.
+import type { Config } from '../config.ts';
+import { createShopifyConnector } from './shopify/connector.ts';
+import type { Connector, ProviderId } from './types.ts';
+
+const FACTORIES: Record<ProviderId, (config: Config) => Connector> = {
+  shopify: (config) => createShopifyConnector(config.shopify),
+};
+
+export interface ProviderRegistry {
+  get(id: string): Connector | undefined;
+  /** Providers whose app credentials are configured, in a stable order. */
+  configured(): Connector[];
+}
+
+export function createProviderRegistry(config: Config, overrides: Partial<Record<ProviderId, Connector>> = {}): ProviderRegistry {
+  const all = new Map<string, Connector>();
+  for (const id of Object.keys(FACTORIES) as ProviderId[]) all.set(id, overrides[id] ?? FACTORIES[id](config));
+  return {
+    get: (id) => all.get(id),
+    configured: () => [...all.values()].filter((c) => c.isConfigured()),
+  };
+}

@@ -1,0 +1,203 @@
+// The connector interface every provider implements. Provider *facts* (URLs,
+// scopes, limits, lifetimes) are data in `facts`; provider *behaviour* is the
+// methods below. Nothing outside src/providers/<name>/ knows a provider's quirks.
+
+export type ProviderId = 'shopify';
+export type Category = 'commerce' | 'accounting';
+
+export type RateLimitFacts =
+  | { kind: 'cost-bucket'; maximumAvailable: number; restorePerSecond: number }
+  | { kind: 'requests'; perSecond: number; burst: number };
+
+export interface ProviderFacts {
+  id: ProviderId;
+  displayName: string;
+  categories: readonly Category[];
+  /** What the tenant must tell us before we can build an authorize URL ("shop" for Shopify). */
+  accountPrompt: { field: string; label: string; placeholder: string } | null;
+  defaultScopes: string;
+  supportsPkce: boolean;
+  /** Seconds an access token lives, when the provider says so up front. */
+  accessTokenTtlSeconds: number | null;
+  refreshTokenRotates: boolean;
+  rateLimit: RateLimitFacts;
+  /** Webhook topics we subscribe to on connect. */
+  webhookTopics: readonly string[];
+}
+
+/** What we store (encrypted) per connection. */
+export interface Credentials {
+  accessToken: string;
+  refreshToken?: string;
+  /** ISO-8601; absent for non-expiring tokens. */
+  accessExpiresAt?: string;
+  refreshExpiresAt?: string;
+  scope?: string;
+}
+
+export type ProviderErrorCode =
+  | 'RATE_LIMITED' // 429 / throttled: retry after retryAfterMs
+  | 'UNAVAILABLE' // 5xx, connection reset
+  | 'TIMEOUT'
+  | 'UNAUTHORIZED' // access token rejected: refresh once, then retry
+  | 'INVALID_GRANT' // refresh token revoked/expired: the connection needs re-auth
+  | 'VALIDATION' // the provider rejected our data: permanent for this payload
+  | 'NOT_FOUND'
+  | 'PROTOCOL'; // the provider answered something we cannot understand
+
+const RETRYABLE: Record<ProviderErrorCode, boolean> = {
+  RATE_LIMITED: true,
+  UNAVAILABLE: true,
+  TIMEOUT: true,
+  UNAUTHORIZED: true,
+  INVALID_GRANT: false,
+  VALIDATION: false,
+  NOT_FOUND: false,
+  PROTOCOL: false,
+};
+
+/**
+ * Every expected provider failure is a ProviderError; `retryable` is what the
+ * worker acts on. Anything else thrown from a connector is a bug.
+ */
+export class ProviderError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | undefined;
+  readonly status: number | undefined;
+  constructor(
+    readonly code: ProviderErrorCode,
+    message: string,
+    opts: { retryAfterMs?: number; status?: number; retryable?: boolean } = {},
+  ) {
+    super(message);
+    this.name = 'ProviderError';
+    this.retryable = opts.retryable ?? RETRYABLE[code];
+    this.retryAfterMs = opts.retryAfterMs;
+    this.status = opts.status;
+  }
+}
+
+/** A connection as a connector sees it: who, where, and a way to get a valid token. */
+export interface ConnectionContext {
+  connectionId: string;
+  /** The provider-side account: a Shopify shop domain. */
+  account: string;
+  /** Returns a non-expired access token, refreshing under a lease if needed. */
+  accessToken(): Promise<string>;
+  /** Called by the connector after the provider rejected the token (401): forces one refresh. */
+  invalidateToken(rejected: string): Promise<string>;
+}
+
+export interface PushVariant {
+  sku: string;
+  barcode: string | null;
+  /** Exact decimal string, e.g. "89.99". */
+  price: string;
+  currency: string;
+  optionValues: Record<string, string>;
+  inventoryQuantity: number | null;
+}
+
+export interface PushProduct {
+  id: string;
+  title: string;
+  description: string | null;
+  brand: string | null;
+  category: string | null;
+  handle: string | null;
+  status: 'active' | 'draft' | 'archived';
+  images: string[];
+  variants: PushVariant[];
+}
+
+export interface PushResult {
+  remoteId: string;
+  /** SKU -> provider variant id, for later updates and order matching. */
+  variantIds: Record<string, string>;
+}
+
+export interface NormalizedOrder {
+  externalId: string;
+  name: string | null;
+  status: string;
+  currency: string;
+  /** Exact decimal string. */
+  total: string;
+  createdAt: string;
+  updatedAt: string;
+  lineItems: { sku: string | null; title: string; quantity: number; price: string }[];
+}
+
+export interface RemoteProductSummary {
+  remoteId: string;
+  skus: string[];
+  updatedAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface InboundEvent {
+  /** Normalized name: order.created, order.updated, product.updated, inventory.updated, app.uninstalled, … */
+  event: string;
+  /** The provider's delivery/event id, used to drop redeliveries. */
+  providerEventId: string | null;
+  data: unknown;
+}
+
+export interface WebhookSubscription {
+  id: string;
+  topic: string;
+}
+
+export interface AuthorizeRequest {
+  account: string;
+  state: string;
+  redirectUri: string;
+  pkceChallenge?: string;
+}
+
+export interface CallbackParams {
+  state: string;
+  code: string;
+  account: string;
+}
+
+export interface Connector {
+  readonly facts: ProviderFacts;
+  /** App credentials present, so the provider can be offered to tenants. */
+  isConfigured(): boolean;
+
+  // --- authorization ---
+  /** Normalizes and validates the tenant-supplied account (shop domain); null when invalid. */
+  normalizeAccount(input: string): string | null;
+  buildAuthorizeUrl(req: AuthorizeRequest): string;
+  /** Verifies the provider's signed redirect. Throws ProviderError('VALIDATION') on any mismatch. */
+  parseCallback(query: Record<string, string | string[] | undefined>, now?: Date): CallbackParams;
+  exchangeCode(account: string, code: string, redirectUri: string, pkceVerifier?: string): Promise<Credentials>;
+  /** Throws ProviderError('INVALID_GRANT') when the grant is gone. Keeps the old refresh token if none is returned. */
+  refresh(account: string, current: Credentials): Promise<Credentials>;
+
+  // --- lifecycle ---
+  subscribeWebhooks(ctx: ConnectionContext, callbackUrl: string): Promise<WebhookSubscription[]>;
+  unsubscribeWebhooks(ctx: ConnectionContext, subscriptions: WebhookSubscription[]): Promise<void>;
+
+  // --- push ---
+  upsertProduct(ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult>;
+  deleteProduct(ctx: ConnectionContext, remoteId: string): Promise<void>;
+
+  // --- inbound ---
+  /** Checks the provider's own webhook signature over the raw body. */
+  verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): boolean;
+  /** Which provider account a delivery is for (Shopify: X-Shopify-Shop-Domain). */
+  webhookAccount(headers: Record<string, string | string[] | undefined>): string | null;
+  normalizeWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): InboundEvent;
+
+  // --- background sync ---
+  listProducts(ctx: ConnectionContext, cursor: string | null): Promise<Page<RemoteProductSummary>>;
+  listOrders(ctx: ConnectionContext, updatedSince: string | null, cursor: string | null): Promise<Page<NormalizedOrder>>;
+  /** Maps an inbound order payload (already normalized event data) into an order, or null if it is not one. */
+  orderFromEvent(data: unknown): NormalizedOrder | null;
+}
