@@ -22,6 +22,31 @@ export interface ShopifyAppConfig {
   shopUrlTemplate: string;
 }
 
+export interface FeedSigningKey {
+  kid: string;
+  key: Buffer;
+}
+
+/** S3-compatible bucket for catalog feeds; absent = the data directory. */
+export interface FeedS3Config {
+  bucket: string;
+  endpoint: string | undefined;
+  region: string;
+  /** Both or neither: neither means the SDK's default chain (instance role, env, profile). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  forcePathStyle: boolean;
+}
+
+export interface FeedConfig {
+  /** Lifetime of a signed feed URL, seconds. */
+  urlTtlSeconds: number;
+  /** The first key signs; the others still verify (rotation: prepend the new key, drop the old after one TTL). */
+  signingKeys: FeedSigningKey[];
+  s3: FeedS3Config | undefined;
+  /** Debounce window of the rebuild job after a product change, seconds. */
+  buildDelaySeconds: number;
+}
+
 export interface Config {
   env: 'development' | 'production' | 'test';
   port: number;
@@ -37,6 +62,8 @@ export interface Config {
   logLevel: string;
   /** How often each active connection is reconciled, in minutes (cron granularity). */
   reconcileEveryMinutes: number;
+  /** Push retries: capped exponential backoff with full jitter, then dead. */
+  pushRetry: { baseMs: number; capMs: number; maxAttempts: number };
 }
 
 export class ConfigError extends Error {
@@ -105,6 +132,79 @@ function parseEncryptionKeys(raw: string, problems: string[]): EncryptionKey[] {
     problems.push('SYNQ_ENCRYPTION_KEYS must list at least one kid:base64key');
   }
   return keys;
+}
+
+function parseFeedSigningKeys(raw: string, problems: string[]): FeedSigningKey[] {
+  const keys: FeedSigningKey[] = [];
+  for (const part of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const idx = part.indexOf(':');
+    const kid = idx > 0 ? part.slice(0, idx) : '';
+    const key = Buffer.from(idx > 0 ? part.slice(idx + 1) : '', 'base64');
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid)) {
+      problems.push('SYNQ_FEED_SIGNING_KEYS: each entry must be kid:base64key with a kid of [A-Za-z0-9_-]{1,32}');
+      continue;
+    }
+    // HMAC-SHA256 keys shorter than the hash add no margin; 32 bytes is the floor.
+    if (key.length < 32) {
+      problems.push(`SYNQ_FEED_SIGNING_KEYS: key "${kid}" must decode to at least 32 bytes, got ${key.length}`);
+      continue;
+    }
+    if (keys.some((k) => k.kid === kid)) problems.push(`SYNQ_FEED_SIGNING_KEYS: duplicate kid "${kid}"`);
+    keys.push({ kid, key });
+  }
+  if (keys.length === 0 && problems.every((p) => !p.startsWith('SYNQ_FEED_SIGNING_KEYS'))) {
+    problems.push('SYNQ_FEED_SIGNING_KEYS must list at least one kid:base64key');
+  }
+  return keys;
+}
+
+function parseFeedConfig(env: Env, production: boolean, dataDir: string, problems: string[]): FeedConfig {
+  const ttlRaw = env.SYNQ_FEED_URL_TTL;
+  const urlTtlSeconds = ttlRaw ? Number(ttlRaw) : 15 * 60;
+  // Upper bound 7 days: the longest an S3 presigned URL (SigV4) may live.
+  if (!Number.isInteger(urlTtlSeconds) || urlTtlSeconds < 60 || urlTtlSeconds > 7 * 24 * 3600) {
+    problems.push('SYNQ_FEED_URL_TTL must be an integer number of seconds, 60-604800');
+  }
+  let keysRaw = env.SYNQ_FEED_SIGNING_KEYS;
+  if (!keysRaw) {
+    if (production) problems.push('SYNQ_FEED_SIGNING_KEYS is required when NODE_ENV=production');
+    else keysRaw = `dev1:${devSecret(dataDir, 'feed-signing-key', 32)}`;
+  }
+  const signingKeys = keysRaw ? parseFeedSigningKeys(keysRaw, problems) : [];
+  const delayRaw = env.SYNQ_FEED_BUILD_DELAY;
+  const buildDelaySeconds = delayRaw ? Number(delayRaw) : 15;
+  if (!Number.isInteger(buildDelaySeconds) || buildDelaySeconds < 0 || buildDelaySeconds > 3600) {
+    problems.push('SYNQ_FEED_BUILD_DELAY must be an integer number of seconds, 0-3600');
+  }
+
+  let s3: FeedS3Config | undefined;
+  const s3Vars = ['SYNQ_FEED_S3_ENDPOINT', 'SYNQ_FEED_S3_REGION', 'SYNQ_FEED_S3_ACCESS_KEY_ID', 'SYNQ_FEED_S3_SECRET_ACCESS_KEY'];
+  if (env.SYNQ_FEED_S3_BUCKET) {
+    const bucket = env.SYNQ_FEED_S3_BUCKET;
+    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(bucket)) problems.push(`SYNQ_FEED_S3_BUCKET "${bucket}" is not a valid bucket name`);
+    const endpoint = env.SYNQ_FEED_S3_ENDPOINT ? parseUrl('SYNQ_FEED_S3_ENDPOINT', env.SYNQ_FEED_S3_ENDPOINT, problems, ['http:', 'https:']) : undefined;
+    const accessKeyId = env.SYNQ_FEED_S3_ACCESS_KEY_ID;
+    const secretAccessKey = env.SYNQ_FEED_S3_SECRET_ACCESS_KEY;
+    if (Boolean(accessKeyId) !== Boolean(secretAccessKey)) {
+      problems.push('SYNQ_FEED_S3_ACCESS_KEY_ID and SYNQ_FEED_S3_SECRET_ACCESS_KEY must be set together');
+    }
+    const pathStyle = env.SYNQ_FEED_S3_FORCE_PATH_STYLE;
+    if (pathStyle !== undefined && pathStyle !== '' && pathStyle !== 'true' && pathStyle !== 'false') {
+      problems.push('SYNQ_FEED_S3_FORCE_PATH_STYLE must be true or false');
+    }
+    s3 = {
+      bucket,
+      endpoint,
+      region: env.SYNQ_FEED_S3_REGION || 'us-east-1',
+      credentials: accessKeyId && secretAccessKey ? { accessKeyId, secretAccessKey } : undefined,
+      // S3-compatible servers (MinIO, R2, test servers) mostly want path-style addressing.
+      forcePathStyle: pathStyle ? pathStyle === 'true' : endpoint !== undefined,
+    };
+  } else {
+    const stray = s3Vars.filter((v) => env[v]);
+    if (stray.length > 0) problems.push(`${stray.join(', ')} set without SYNQ_FEED_S3_BUCKET`);
+  }
+  return { urlTtlSeconds, signingKeys, s3, buildDelaySeconds };
 }
 
 export function loadConfig(env: Env = process.env): Config {
@@ -194,6 +294,24 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('SYNQ_RECONCILE_MINUTES must be an integer 1-59');
   }
 
+  const intVar = (name: string, def: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return def;
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      problems.push(`${name} must be an integer ${min}-${max}`);
+      return def;
+    }
+    return n;
+  };
+  const pushRetry = {
+    baseMs: intVar('SYNQ_PUSH_RETRY_BASE_MS', 2000, 1, 3_600_000),
+    capMs: intVar('SYNQ_PUSH_RETRY_CAP_MS', 300_000, 1, 86_400_000),
+    maxAttempts: intVar('SYNQ_PUSH_MAX_ATTEMPTS', 8, 1, 100),
+  };
+
+  const feed = parseFeedConfig(env, production, dataDir, problems);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: nodeEnv,
@@ -209,5 +327,6 @@ export function loadConfig(env: Env = process.env): Config {
     shopify,
     logLevel,
     reconcileEveryMinutes,
+    pushRetry,
   };
 }

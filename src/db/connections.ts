@@ -80,6 +80,19 @@ export async function activeConnectionsByAccount(db: Queryable, provider: string
     .where(and(eq(connections.provider, provider), eq(connections.account, account), eq(connections.status, 'ACTIVE')));
 }
 
+type StatusListener = (row: ConnectionRow) => void;
+const statusListeners = new Set<StatusListener>();
+
+/**
+ * Called after transitionConnection changed a status in this process (before the
+ * surrounding transaction commits: listeners may only drop cached state, never act
+ * on the new status). Returns the unsubscribe function.
+ */
+export function onConnectionStatusChange(listener: StatusListener): () => void {
+  statusListeners.add(listener);
+  return () => statusListeners.delete(listener);
+}
+
 export class InvalidTransitionError extends Error {
   constructor(from: ConnectionStatus, to: ConnectionStatus) {
     super(`Connection cannot go from ${from} to ${to}`);
@@ -107,7 +120,10 @@ export async function transitionConnection(
       .set({ status: to, updatedAt: new Date(), ...(extra.lastError !== undefined ? { lastError: extra.lastError } : {}) })
       .where(and(eq(connections.id, id), eq(connections.status, current.status)))
       .returning();
-    if (r) return r;
+    if (r) {
+      if (current.status !== r.status) for (const listener of statusListeners) listener(r);
+      return r;
+    }
   }
   throw new Error('Connection status kept changing underneath the transition');
 }

@@ -187,6 +187,12 @@ export interface Connector {
   // --- push ---
   upsertProduct(ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult>;
   deleteProduct(ctx: ConnectionContext, remoteId: string): Promise<void>;
+  /**
+   * The remote product that already carries any of these SKUs, or null. Used before a
+   * create when an earlier attempt may have created the product and died before
+   * recording it, so a crash never produces a duplicate at the provider.
+   */
+  findRemoteProduct(ctx: ConnectionContext, skus: string[]): Promise<string | null>;
 
   // --- inbound ---
   /** Checks the provider's own webhook signature over the raw body. */

@@ -8,7 +8,34 @@ import { getProduct } from './pim/getProduct.ts';
 import { updateProduct } from './pim/updateProduct.ts';
 import { deleteProduct } from './pim/deleteProduct.ts';
 import { createVariant } from './pim/createVariant.ts';
+import { authUrl } from './integrations/authUrl.ts';
+import { connectPage } from './integrations/connectPage.ts';
+import { oauthCallback } from './integrations/oauthCallback.ts';
+import { saveConnection } from './integrations/saveConnection.ts';
+import { listConnections } from './integrations/listConnections.ts';
+import { deleteConnection } from './integrations/deleteConnection.ts';
+import { pushProduct } from './sync/pushProduct.ts';
+import { getPushJob } from './sync/getPushJob.ts';
+import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
+import { shopifyWebhook } from './webhooks/shopifyWebhook.ts';
+import { listOrders } from './oms/listOrders.ts';
+import { getOrder } from './oms/getOrder.ts';
 
-export const publicRoutes: RouteModule[] = [health];
+export const publicRoutes: RouteModule[] = [health, connectPage, oauthCallback, unifiedWebhook, shopifyWebhook];
 
-export const tenantRoutes: RouteModule[] = [createProduct, listProducts, getProduct, updateProduct, deleteProduct, createVariant];
+export const tenantRoutes: RouteModule[] = [
+  createProduct,
+  listProducts,
+  getProduct,
+  updateProduct,
+  deleteProduct,
+  createVariant,
+  authUrl,
+  saveConnection,
+  listConnections,
+  deleteConnection,
+  pushProduct,
+  getPushJob,
+  listOrders,
+  getOrder,
+];

@@ -1,0 +1,45 @@
+// Server-side records behind OAuth `state` values: single-use, short-lived.
+import { and, eq, gt, isNull, sql } from 'drizzle-orm';
+import { hashState } from '../lib/pkce.ts';
+import type { Queryable } from './client.ts';
+import { oauthStates } from './schema.ts';
+
+export type OAuthStateRow = typeof oauthStates.$inferSelect;
+export const STATE_TTL_MS = 10 * 60 * 1000;
+
+export async function insertState(
+  db: Queryable,
+  state: string,
+  row: Omit<typeof oauthStates.$inferInsert, 'stateHash' | 'expiresAt' | 'createdAt' | 'consumedAt'>,
+): Promise<void> {
+  await db.insert(oauthStates).values({ ...row, stateHash: hashState(state), expiresAt: new Date(Date.now() + STATE_TTL_MS) });
+}
+
+/** A live (unexpired, unconsumed) state, for the connect page. */
+export async function liveState(db: Queryable, state: string): Promise<OAuthStateRow | null> {
+  const [r] = await db
+    .select()
+    .from(oauthStates)
+    .where(and(eq(oauthStates.stateHash, hashState(state)), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, sql`now()`)));
+  return r ?? null;
+}
+
+/** The connect page fills in what the tenant chose; only while the state is live. */
+export async function chooseProvider(db: Queryable, state: string, provider: string, account: string): Promise<boolean> {
+  const rows = await db
+    .update(oauthStates)
+    .set({ provider, account })
+    .where(and(eq(oauthStates.stateHash, hashState(state)), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, sql`now()`)))
+    .returning({ h: oauthStates.stateHash });
+  return rows.length > 0;
+}
+
+/** Consumes the state atomically: of two racing callbacks exactly one gets the row. */
+export async function consumeState(db: Queryable, state: string): Promise<OAuthStateRow | null> {
+  const [r] = await db
+    .update(oauthStates)
+    .set({ consumedAt: new Date() })
+    .where(and(eq(oauthStates.stateHash, hashState(state)), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, sql`now()`)))
+    .returning();
+  return r ?? null;
+}

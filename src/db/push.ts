@@ -1,0 +1,113 @@
+// Push jobs (one per API call) and their targets (one per connection).
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import type { Queryable } from './client.ts';
+import { connections, productLinks, pushJobs, pushTargets } from './schema.ts';
+import type { Scope } from './products.ts';
+
+export type TargetStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead';
+export type PushAction = 'UPSERT' | 'DELETE';
+export type TargetRow = typeof pushTargets.$inferSelect;
+
+export async function createPushJob(
+  db: Queryable,
+  scope: Scope,
+  productId: string,
+  action: PushAction,
+  connectionIds: string[],
+): Promise<{ jobId: string; targets: TargetRow[] }> {
+  const [job] = await db.insert(pushJobs).values({ tenantId: scope.tenantId, orgId: scope.orgId, productId, action }).returning();
+  const targets = connectionIds.length
+    ? await db
+        .insert(pushTargets)
+        .values(connectionIds.map((connectionId) => ({ jobId: job!.id, tenantId: scope.tenantId, productId, connectionId, action })))
+        .returning()
+    : [];
+  return { jobId: job!.id, targets };
+}
+
+export interface JobView {
+  id: string;
+  productId: string;
+  action: PushAction;
+  createdAt: Date;
+  targets: (TargetRow & { publicConnectionId: string; provider: string })[];
+}
+
+export async function getPushJob(db: Queryable, scope: Scope, jobId: string): Promise<JobView | null> {
+  const [job] = await db
+    .select()
+    .from(pushJobs)
+    .where(and(eq(pushJobs.id, jobId), eq(pushJobs.tenantId, scope.tenantId), eq(pushJobs.orgId, scope.orgId)));
+  if (!job) return null;
+  const rows = await db
+    .select({ t: pushTargets, publicConnectionId: connections.connectionId, provider: connections.provider })
+    .from(pushTargets)
+    .innerJoin(connections, eq(connections.id, pushTargets.connectionId))
+    .where(eq(pushTargets.jobId, jobId))
+    .orderBy(pushTargets.createdAt, pushTargets.id);
+  return {
+    id: job.id,
+    productId: job.productId,
+    action: job.action,
+    createdAt: job.createdAt,
+    targets: rows.map((r) => ({ ...r.t, publicConnectionId: r.publicConnectionId, provider: r.provider })),
+  };
+}
+
+/**
+ * Claims every unfinished target of one product × connection pair: the task pushes
+ * the latest state once for all of them (a burst of pushes collapses here).
+ * 'running' is included so a task retried after a crash picks its targets up again.
+ */
+export async function claimTargets(db: Queryable, productId: string, connectionId: string): Promise<TargetRow[]> {
+  return db
+    .update(pushTargets)
+    .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })
+    .where(and(eq(pushTargets.productId, productId), eq(pushTargets.connectionId, connectionId), inArray(pushTargets.status, ['queued', 'running'])))
+    .returning();
+}
+
+export async function finishTargets(
+  db: Queryable,
+  ids: string[],
+  status: TargetStatus,
+  fields: { remoteId?: string | null; error?: string | null },
+): Promise<void> {
+  if (ids.length === 0) return;
+  await db
+    .update(pushTargets)
+    .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}) })
+    .where(inArray(pushTargets.id, ids));
+}
+
+/** The newest claimed target decides the action (a DELETE after an UPSERT wins, and vice versa). */
+export function latestAction(targets: TargetRow[]): PushAction {
+  return [...targets].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : 1))[0]!.action;
+}
+
+export type LinkRow = typeof productLinks.$inferSelect;
+
+export async function getLink(db: Queryable, productId: string, connectionId: string): Promise<LinkRow | null> {
+  const [r] = await db
+    .select()
+    .from(productLinks)
+    .where(and(eq(productLinks.productId, productId), eq(productLinks.connectionId, connectionId)));
+  return r ?? null;
+}
+
+export async function upsertLink(
+  db: Queryable,
+  row: { tenantId: string; productId: string; connectionId: string; remoteId: string; variantIds: Record<string, string>; pushedVersion: number | null },
+): Promise<void> {
+  await db
+    .insert(productLinks)
+    .values(row)
+    .onConflictDoUpdate({
+      target: [productLinks.productId, productLinks.connectionId],
+      set: { remoteId: row.remoteId, variantIds: row.variantIds, pushedVersion: row.pushedVersion, updatedAt: new Date() },
+    });
+}
+
+export async function deleteLink(db: Queryable, productId: string, connectionId: string): Promise<void> {
+  await db.delete(productLinks).where(and(eq(productLinks.productId, productId), eq(productLinks.connectionId, connectionId)));
+}

@@ -1,0 +1,45 @@
+// POST /unified/sync/push/product: one push job, one target per ACTIVE connection,
+// one queued task per target — all committed together, so a 202 means queued.
+import { Type } from '@sinclair/typebox';
+import { withTenant } from '../../../db/client.ts';
+import { listTenantConnections } from '../../../db/connections.ts';
+import { getProduct } from '../../../db/products.ts';
+import { createPushJob } from '../../../db/push.ts';
+import type { RouteModule } from '../../app.ts';
+import { notFound } from '../../errors.ts';
+import { errorResponses, tenantSecurity, Uuid } from '../common.ts';
+
+const Body = Type.Object(
+  { productId: Uuid, action: Type.Union([Type.Literal('UPSERT'), Type.Literal('DELETE')]) },
+  { additionalProperties: false },
+);
+
+export const pushProduct: RouteModule = (app, deps) => {
+  app.post(
+    '/unified/sync/push/product',
+    {
+      schema: {
+        tags: ['sync'],
+        summary: 'Push a product to every active connection',
+        security: tenantSecurity,
+        body: Body,
+        response: { 202: Type.Object({ status: Type.Literal('queued'), job_id: Type.String() }), ...errorResponses },
+      },
+    },
+    async (req, reply) => {
+      const { productId, action } = req.body;
+      const jobId = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
+        // A soft-deleted product can still be removed remotely, but not upserted.
+        const product = await getProduct(tx, req.auth, productId, { includeDeleted: action === 'DELETE' });
+        if (!product) throw notFound('Product');
+        const active = await listTenantConnections(tx, req.auth, ['ACTIVE']);
+        const job = await createPushJob(tx, req.auth, productId, action, active.map((c) => c.id));
+        for (const c of active) {
+          await deps.queue.send(tx, 'push-task', { tenantId: req.auth.tenantId, productId, connectionId: c.id }, { singletonKey: `${productId}:${c.id}` });
+        }
+        return job.jobId;
+      });
+      return reply.status(202).send({ status: 'queued' as const, job_id: jobId });
+    },
+  );
+};
