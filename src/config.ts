@@ -64,6 +64,10 @@ export interface Config {
   reconcileEveryMinutes: number;
   /** Push retries: capped exponential backoff with full jitter, then dead. */
   pushRetry: { baseMs: number; capMs: number; maxAttempts: number };
+  /** How often the queue looks for jobs whose worker died (missed heartbeats), seconds. */
+  queueSuperviseSeconds: number;
+  /** Catalog feed: signed-URL lifetime and keys, storage, rebuild debounce. */
+  feed: FeedConfig;
 }
 
 export class ConfigError extends Error {
@@ -312,6 +316,8 @@ export function loadConfig(env: Env = process.env): Config {
 
   const feed = parseFeedConfig(env, production, dataDir, problems);
 
+  const queueSuperviseSeconds = intVar('SYNQ_QUEUE_SUPERVISE_SECONDS', 10, 1, 3600);
+
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     env: nodeEnv,
@@ -328,5 +334,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     reconcileEveryMinutes,
     pushRetry,
+    queueSuperviseSeconds,
+    feed,
   };
 }

@@ -42,10 +42,12 @@ export class JobQueue {
     private readonly database: Database,
   ) {}
 
-  static create(database: Database, opts: { schedule?: boolean; supervise?: boolean } = {}): JobQueue {
+  static create(database: Database, opts: { schedule?: boolean; supervise?: boolean; superviseIntervalSeconds?: number } = {}): JobQueue {
     const common = {
       schedule: opts.schedule ?? true,
       supervise: opts.supervise ?? true,
+      // pg-boss's default is 60 s: a killed worker's job would wait that long before it is retried.
+      superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
       // Finished jobs are history we do not need beyond a week.
       deleteAfterSeconds: 7 * 24 * 3600,
     };
