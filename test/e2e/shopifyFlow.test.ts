@@ -7,6 +7,8 @@ import { startShopifyFake, type ShopifyFake } from '../../src/providers/shopify/
 import { schemaFileExists } from '../../src/providers/shopify/fake/schema.ts';
 import { newTenant, startService, TEST_WEBHOOK_SECRET, type TestService, type TestTenant } from '../harness.ts';
 import { connectShop, waitFor } from './flow.ts';
+import { connectionByPublicId } from '../../src/db/connections.ts';
+import { openCredentials } from '../../src/providers/connectionContext.ts';
 
 const SHOP = 'flow-demo.myshopify.com';
 let fake: ShopifyFake;
@@ -126,5 +128,20 @@ describe('Shopify end to end', () => {
       expect(fake.stats.unvalidatedRequests).toBe(0);
     }
     expect(fake.stats.invalidDocuments).toBe(0);
+
+    // No token, refresh token, client secret, webhook secret or encryption key in any log line.
+    const row = (await connectionByPublicId(svc.deps.db, connectionId))!;
+    const creds = openCredentials(svc.deps, row);
+    const logText = svc.logs.join('');
+    expect(logText.length).toBeGreaterThan(0);
+    for (const secret of [
+      creds.accessToken,
+      creds.refreshToken!,
+      'flow-secret-0123456789',
+      TEST_WEBHOOK_SECRET,
+      svc.config.encryptionKeys[0]!.key.toString('base64'),
+    ]) {
+      expect(logText).not.toContain(secret);
+    }
   });
 });
