@@ -25,13 +25,16 @@ export const authUrl: RouteModule = (app, deps) => {
         tags: ['integrations'],
         summary: "Start connecting a provider: Synq's connect page, or the provider's authorize URL directly",
         security: tenantSecurity,
-        // The body is optional: no body means "show me the connect page".
-        body: Type.Optional(Body),
+        body: Body,
         response: { 200: Type.Object({ auth_url: Type.String() }), ...errorResponses },
+      },
+      // The body is optional: no body at all means "show me the connect page".
+      preValidation: async (req) => {
+        if (req.body === undefined || req.body === null) (req as { body: unknown }).body = {};
       },
     },
     async (req) => {
-      const body = req.body ?? {};
+      const body = req.body;
       const redirectUri = body.redirect_uri ? checkRedirect(deps.config, body.redirect_uri) : null;
       const state = newState();
       let category: Category = body.category ?? 'commerce';
