@@ -2,6 +2,8 @@
 import { sql } from 'drizzle-orm';
 import type { Config } from './config.ts';
 import { openDatabase, migrateDatabase, rowsOf, type Database, type Db } from './db/client.ts';
+import { ConnectionCache } from './db/connectionCache.ts';
+import { connectionByPublicId, onConnectionStatusChange } from './db/connections.ts';
 import type { TokenVerifier } from './http/auth.ts';
 import { createTokenVerifier } from './http/auth.ts';
 import { JobQueue } from './jobs/queue.ts';
@@ -23,7 +25,11 @@ export interface Deps {
   cipher: CredentialCipher;
   metrics: Metrics;
   verifier: TokenVerifier;
-  caches: { tenants: Set<string> };
+  caches: {
+    tenants: Set<string>;
+    /** conn_… id -> owner and status, for webhook ingress; see connectionCache.ts. */
+    connections: ConnectionCache;
+  };
 }
 
 export interface CreateDepsOptions {
@@ -46,7 +52,11 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     ...(opts.poolMax ? { poolMax: opts.poolMax } : {}),
   });
   if (opts.migrate ?? true) await migrateDatabase(database);
-  const queue = JobQueue.create(database, { schedule: opts.schedule ?? true, supervise: opts.schedule ?? true });
+  const queue = JobQueue.create(database, {
+    schedule: opts.schedule ?? true,
+    supervise: opts.schedule ?? true,
+    superviseIntervalSeconds: config.queueSuperviseSeconds,
+  });
   queue.boss.on('error', (err: unknown) => log.warn({ err }, 'job queue error'));
   await queue.start();
   const db = database.db;
@@ -54,6 +64,12 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     const r = await db.execute(sql`SELECT name AS queue, state::text AS state, count(*)::int AS count FROM pgboss.job GROUP BY 1, 2`);
     return rowsOf<{ queue: string; state: string; count: number }>(r);
   }, true);
+  const connectionCache = new ConnectionCache(async (connectionId) => {
+    const c = await connectionByPublicId(db, connectionId);
+    return c && { id: c.id, connectionId: c.connectionId, tenantId: c.tenantId, orgId: c.orgId, status: c.status, provider: c.provider };
+  });
+  // A status this process changes is visible to its own ingress at once, not after the TTL.
+  onConnectionStatusChange((row) => connectionCache.invalidate(row.connectionId));
   return {
     config,
     database,
@@ -64,6 +80,6 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     cipher: new CredentialCipher(config.encryptionKeys),
     metrics,
     verifier: createTokenVerifier(config.auth),
-    caches: { tenants: new Set() },
+    caches: { tenants: new Set(), connections: connectionCache },
   };
 }

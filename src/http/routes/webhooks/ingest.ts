@@ -1,0 +1,93 @@
+// Storing verified webhook events: one outbox row per (connection, delivery) and
+// its processing job, in one transaction. Shared by the unified endpoint and every
+// provider-native endpoint; ingestProviderWebhook is the whole pipeline for the latter.
+import { createHash, randomBytes } from 'node:crypto';
+import { withTenant } from '../../../db/client.ts';
+import { activeConnectionsByAccount } from '../../../db/connections.ts';
+import { insertOutboxEvent } from '../../../db/outbox.ts';
+import type { Deps } from '../../../deps.ts';
+import { ProviderError, type InboundEvent, type ProviderId } from '../../../providers/types.ts';
+import { badRequest, unauthorized } from '../../errors.ts';
+import { decodeUtf8 } from './rawBody.ts';
+
+/** 96 random bits: ids are public (returned to the sender) and must not be guessable or collide. */
+export const newEventId = () => `evt_${randomBytes(12).toString('hex')}`;
+
+export const sha256Hex = (raw: Buffer | string) => createHash('sha256').update(raw).digest('hex');
+
+export interface EventToStore {
+  source: string;
+  event: string;
+  dedupeKey: string;
+  rawBody: string;
+}
+
+/**
+ * Stores the event and enqueues its processing in one transaction; a redelivery
+ * returns the original event id and enqueues nothing. Null when the connection is
+ * no longer ACTIVE (nothing stored).
+ */
+export async function storeEvent(
+  deps: Deps,
+  connection: { id: string; tenantId: string },
+  e: EventToStore,
+): Promise<{ eventId: string; duplicate: boolean } | null> {
+  return withTenant(deps.db, connection.tenantId, async (tx) => {
+    const outcome = await insertOutboxEvent(tx, { eventId: newEventId(), connectionId: connection.id, ...e });
+    if (outcome.kind === 'inactive') return null;
+    if (outcome.kind === 'duplicate') return { eventId: outcome.eventId, duplicate: true };
+    await deps.queue.send(tx, 'outbox-process', { outboxId: outcome.id });
+    return { eventId: outcome.eventId, duplicate: false };
+  });
+}
+
+export type ProviderWebhookResult = { status: 'accepted'; event_ids: string[] } | { status: 'ignored' };
+
+/**
+ * A provider-native webhook, end to end: the connector verifies its own signature
+ * over the raw bytes, names the provider account, and normalizes the event; the
+ * event is stored once per ACTIVE connection on that account (several tenants may
+ * connect one shop), deduplicated by the provider's delivery id.
+ */
+export async function ingestProviderWebhook(
+  deps: Deps,
+  providerId: ProviderId,
+  req: { rawBody: Buffer; headers: Record<string, string | string[] | undefined> },
+): Promise<ProviderWebhookResult> {
+  const connector = deps.providers.get(providerId);
+  // No configured app secret makes verifyWebhook false: unconfigured providers reject everything.
+  if (!connector?.verifyWebhook(req.rawBody, req.headers)) {
+    deps.metrics.webhookVerifications.inc({ source: providerId, outcome: 'invalid' });
+    throw unauthorized('Invalid webhook signature');
+  }
+  deps.metrics.webhookVerifications.inc({ source: providerId, outcome: 'ok' });
+
+  const account = connector.webhookAccount(req.headers);
+  if (account === null) throw badRequest('Webhook does not name a valid account');
+  const rawBody = decodeUtf8(req.rawBody);
+  if (rawBody === null) throw badRequest('Webhook body is not valid UTF-8 text');
+  let inbound: InboundEvent;
+  try {
+    inbound = connector.normalizeWebhook(req.rawBody, req.headers);
+  } catch (err) {
+    if (err instanceof ProviderError) throw badRequest(err.message);
+    throw err;
+  }
+  if (inbound.event.length === 0 || inbound.event.length > 200) throw badRequest('Webhook event name is empty or too long');
+  const providerEventId = inbound.providerEventId !== null && inbound.providerEventId.length <= 255 ? inbound.providerEventId : null;
+  const dedupeKey = providerEventId ?? sha256Hex(req.rawBody);
+
+  const targets = await activeConnectionsByAccount(deps.db, providerId, account);
+  const eventIds: string[] = [];
+  for (const c of targets) {
+    // One transaction per connection: they may belong to different tenants. If one fails
+    // the provider retries the delivery and the ones already stored dedupe.
+    const stored = await storeEvent(deps, c, { source: providerId, event: inbound.event, dedupeKey, rawBody });
+    if (stored) eventIds.push(stored.eventId);
+  }
+  if (eventIds.length === 0) {
+    deps.log.info({ provider: providerId, account, event: inbound.event }, 'webhook for an account without an active connection ignored');
+    return { status: 'ignored' };
+  }
+  return { status: 'accepted', event_ids: eventIds };
+}

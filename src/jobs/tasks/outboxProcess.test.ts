@@ -1,0 +1,200 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionById } from '../../db/connections.ts';
+import { insertOutboxEvent, outboxById } from '../../db/outbox.ts';
+import { orderByExternalId } from '../../db/orders.ts';
+import type { Connector } from '../../providers/types.ts';
+import { newTenant, startService, type TestService } from '../../../test/harness.ts';
+import { createConnection, outboxRows, postUnified } from '../../../test/webhooks.ts';
+import { outboxProcess } from './outboxProcess.ts';
+import type { ConnectionRow } from '../../db/connections.ts';
+
+let svc: TestService;
+beforeAll(async () => {
+  svc = await startService();
+});
+afterAll(async () => {
+  await svc?.close();
+});
+
+const ctx = (retryCount = 0) => ({ jobId: 'test-job', retryCount, signal: new AbortController().signal });
+
+const unifiedOrder = (over: Record<string, unknown> = {}) => ({
+  id: 'ord_1001',
+  name: '#1001',
+  status: 'paid',
+  currency: 'EUR',
+  total: '179.98',
+  created_at: '2024-05-01T10:00:00Z',
+  updated_at: '2024-05-01T10:00:00Z',
+  line_items: [
+    { sku: 'SKU-1', title: 'Trail Runner', quantity: 2, price: '89.99' },
+    { title: 'Gift wrap', quantity: 1, price: 0 },
+  ],
+  ...over,
+});
+
+/** Ingests through the real endpoint and returns the outbox id. */
+async function ingest(conn: ConnectionRow, event: string, data: unknown): Promise<number> {
+  const res = await postUnified(svc, JSON.stringify({ connection_id: conn.connectionId, event, data, nonce: Math.random() }));
+  expect(res.statusCode).toBe(200);
+  const row = (await outboxRows(svc, conn.id)).find((r) => r.eventId === res.json().event_id);
+  return row!.id;
+}
+
+async function run(outboxId: number, retryCount = 0) {
+  await outboxProcess(svc.deps, { outboxId }, ctx(retryCount));
+  return (await outboxById(svc.deps.db, outboxId))!;
+}
+
+describe('outbox-process', () => {
+  it('stores a unified order.created with exact decimals and marks the row processed', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const row = await run(await ingest(conn, 'order.created', unifiedOrder()));
+    expect(row).toMatchObject({ status: 'processed', attempts: 1, error: null });
+    expect(row.processedAt).toBeInstanceOf(Date);
+    const order = await orderByExternalId(svc.deps.db, conn.id, 'ord_1001');
+    expect(order).toMatchObject({
+      name: '#1001',
+      status: 'paid',
+      currency: 'EUR',
+      total: '179.98',
+      lineItems: [
+        { sku: 'SKU-1', title: 'Trail Runner', quantity: 2, price: '89.99' },
+        { sku: null, title: 'Gift wrap', quantity: 1, price: '0' },
+      ],
+    });
+    expect(order!.externalUpdatedAt.toISOString()).toBe('2024-05-01T10:00:00.000Z');
+  });
+
+  it('applies newer updates and never lets an older one overwrite a newer one', async () => {
+    const conn = await createConnection(svc, newTenant());
+    await run(await ingest(conn, 'order.created', unifiedOrder({ updated_at: '2024-05-01T10:00:00Z' })));
+    await run(await ingest(conn, 'accounting.order.updated', unifiedOrder({ status: 'shipped', updated_at: '2024-05-01T12:00:00Z' })));
+    const stale = await run(await ingest(conn, 'order.updated', unifiedOrder({ status: 'pending', total: '1.00', updated_at: '2024-05-01T11:00:00Z' })));
+    // An out-of-date event is not an error: it was seen, and the newer state wins.
+    expect(stale.status).toBe('processed');
+    const order = await orderByExternalId(svc.deps.db, conn.id, 'ord_1001');
+    expect(order).toMatchObject({ status: 'shipped', total: '179.98' });
+    expect(order!.externalUpdatedAt.toISOString()).toBe('2024-05-01T12:00:00.000Z');
+  });
+
+  it('keys orders by connection and external id (external_id wins over id)', async () => {
+    const conn = await createConnection(svc, newTenant());
+    await run(await ingest(conn, 'order.created', unifiedOrder({ id: 1, external_id: 'EXT-1' })));
+    expect(await orderByExternalId(svc.deps.db, conn.id, 'EXT-1')).not.toBeNull();
+    expect(await orderByExternalId(svc.deps.db, conn.id, '1')).toBeNull();
+  });
+
+  it.each([
+    ['no currency', { currency: undefined }],
+    ['a lower-case currency', { currency: 'eur' }],
+    ['a total with 5 decimals', { total: '1.23456' }],
+    ['a negative total', { total: '-5' }],
+    ['a total in exponent form', { total: 1e21 }],
+    ['no updated_at', { updated_at: undefined }],
+    ['a non-timestamp updated_at', { updated_at: 'yesterday' }],
+    ['no id', { id: undefined }],
+    ['a bad line item price', { line_items: [{ title: 'x', quantity: 1, price: 'free' }] }],
+    ['a fractional quantity', { line_items: [{ title: 'x', quantity: 1.5, price: '1' }] }],
+    ['a NUL in a title', { line_items: [{ title: 'a\u0000b', quantity: 1, price: '1' }] }],
+  ])('marks an order with %s failed, with the reason, without throwing', async (_name, over) => {
+    const conn = await createConnection(svc, newTenant());
+    const row = await run(await ingest(conn, 'order.created', JSON.parse(JSON.stringify(unifiedOrder(over)))));
+    expect(row.status).toBe('failed');
+    expect(row.attempts).toBe(1);
+    expect(row.error).toMatch(/order/);
+    expect(await orderByExternalId(svc.deps.db, conn.id, 'ord_1001')).toBeNull();
+  });
+
+  it('marks a non-object order payload failed', async () => {
+    const conn = await createConnection(svc, newTenant());
+    expect((await run(await ingest(conn, 'order.created', 'not an order'))).status).toBe('failed');
+  });
+
+  it('records other events as processed without side effects', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const row = await run(await ingest(conn, 'product.updated', { id: 'p1' }));
+    expect(row.status).toBe('processed');
+  });
+
+  it('disconnects the connection on app.uninstalled; ingress refuses it at once', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const row = await run(await ingest(conn, 'app.uninstalled', {}));
+    expect(row.status).toBe('processed');
+    expect((await connectionById(svc.deps.db, conn.id))?.status).toBe('DISCONNECTED');
+    const res = await postUnified(svc, JSON.stringify({ connection_id: conn.connectionId, event: 'order.created', data: unifiedOrder() }));
+    expect(res.statusCode).toBe(404);
+  });
+
+  it('processes a row once even when two workers run its job at the same time', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const id = await ingest(conn, 'order.created', unifiedOrder());
+    await Promise.all([outboxProcess(svc.deps, { outboxId: id }, ctx()), outboxProcess(svc.deps, { outboxId: id }, ctx())]);
+    await outboxProcess(svc.deps, { outboxId: id }, ctx());
+    const row = await outboxById(svc.deps.db, id);
+    expect(row).toMatchObject({ status: 'processed', attempts: 1 });
+  });
+
+  it('maps provider events with the connector (a Shopify REST order payload)', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const payload = {
+      id: 450789469,
+      admin_graphql_api_id: 'gid://shopify/Order/450789469',
+      name: '#1001',
+      financial_status: 'paid',
+      currency: 'USD',
+      total_price: '598.94',
+      created_at: '2024-05-01T10:00:00-04:00',
+      updated_at: '2024-05-01T10:05:00-04:00',
+      line_items: [{ sku: 'IPOD2008BLACK', title: 'IPod Nano - 8gb', quantity: 1, price: '199.00' }],
+    };
+    const stored = await insertOutboxEvent(svc.deps.db, {
+      eventId: `evt_test${Date.now()}`,
+      connectionId: conn.id,
+      source: 'shopify',
+      event: 'order.created',
+      dedupeKey: 'shopify-delivery-1',
+      rawBody: JSON.stringify(payload),
+    });
+    if (stored.kind !== 'inserted') throw new Error('not inserted');
+    const row = await run(stored.id);
+    expect(row.status).toBe('processed');
+    const order = await orderByExternalId(svc.deps.db, conn.id, 'gid://shopify/Order/450789469');
+    expect(order).toMatchObject({ total: '598.94', currency: 'USD', status: 'paid' });
+    expect(order!.externalUpdatedAt.toISOString()).toBe('2024-05-01T14:05:00.000Z');
+  });
+
+  it('retries a crash (row stays pending, attempt counted) and parks the row as failed on the last attempt', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const stored = await insertOutboxEvent(svc.deps.db, {
+      eventId: `evt_crash${Date.now()}`,
+      connectionId: conn.id,
+      source: 'shopify',
+      event: 'order.updated',
+      dedupeKey: 'crash-1',
+      rawBody: '{}',
+    });
+    if (stored.kind !== 'inserted') throw new Error('not inserted');
+    const real = svc.deps.providers;
+    const crashing = {
+      orderFromEvent: () => {
+        throw new Error('connector bug');
+      },
+    } as unknown as Connector;
+    svc.deps.providers = { get: () => crashing, configured: () => [] };
+    try {
+      await expect(outboxProcess(svc.deps, { outboxId: stored.id }, ctx(0))).rejects.toThrow('connector bug');
+      expect(await outboxById(svc.deps.db, stored.id)).toMatchObject({ status: 'pending', attempts: 1, error: 'connector bug' });
+      await outboxProcess(svc.deps, { outboxId: stored.id }, ctx(5));
+      const row = await outboxById(svc.deps.db, stored.id);
+      expect(row).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(row!.error).toMatch(/gave up after 6 attempts: connector bug/);
+    } finally {
+      svc.deps.providers = real;
+    }
+  });
+
+  it('does nothing for an outbox id that does not exist', async () => {
+    await expect(outboxProcess(svc.deps, { outboxId: 987654321 }, ctx())).resolves.toBeUndefined();
+  });
+});
