@@ -1,0 +1,198 @@
+// Webhook ingest load: wrk (a separate process) posts unique 1 KB signed bodies to
+// POST /unified/webhook over 50 connections. Baseline in the same run: the same
+// server's verify-only route (signature check, no database). Reports req/s, p50/p99
+// and checks committed outbox rows == 2xx answers.
+//
+//   npm run bench:webhook -- [--db pglite|postgres|both] [--seconds 10] [--connections 50] [--runs 3]
+// PostgreSQL uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) and a scratch database.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { sql } from 'drizzle-orm';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { rowsOf } from '../src/db/client.ts';
+import { insertConnection } from '../src/db/connections.ts';
+import { createDeps } from '../src/deps.ts';
+import { buildApp } from '../src/http/app.ts';
+import { verifyHmacSha256 } from '../src/lib/signatures.ts';
+import { rawBodyOf, withRawBody } from '../src/http/routes/webhooks/rawBody.ts';
+
+const { values } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'both' },
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    runs: { type: 'string', default: '3' },
+  },
+});
+const SECONDS = Number(values.seconds);
+const CONNS = Number(values.connections);
+const RUNS = Number(values.runs);
+const SECRET = randomBytes(32).toString('hex');
+
+interface WrkResult {
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  requests: number;
+  non2xx: number;
+}
+
+const LUA = `
+local bodies, sigs, n, i, step = {}, {}, 0, 0, 1
+function setup(thread) thread:set("tid", (tidc or 0)); tidc = (tidc or 0) + 1; thread:set("nthreads", 2) end
+function init(args)
+  for line in io.lines(args[1]) do
+    local sig, body = line:match("^(%x+) (.*)$")
+    n = n + 1; sigs[n] = sig; bodies[n] = body
+  end
+  i = tid; step = nthreads
+end
+function request()
+  i = i + step
+  if i > n then i = (i % n) + 1 end
+  return wrk.format("POST", args_path, { ["Content-Type"] = "application/json", ["X-Unified-Signature"] = sigs[i] }, bodies[i])
+end
+`;
+
+function toMs(v: string): number {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  return m[2] === 'us' ? n / 1000 : m[2] === 's' ? n * 1000 : n;
+}
+
+// Async on purpose: the server under test lives in this process and must keep serving while wrk runs.
+async function runWrk(url: string, path: string, bodiesFile: string, dir: string): Promise<WrkResult> {
+  const script = join(dir, 'load.lua');
+  writeFileSync(script, `args_path = "${path}"\n${LUA}`);
+  const { stdout: out } = await promisify(execFile)('wrk', ['-t2', `-c${CONNS}`, `-d${SECONDS}s`, '--latency', '-s', script, url, '--', bodiesFile], { encoding: 'utf8' });
+  if (process.env.SYNQ_BENCH_DEBUG) console.error(out);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
+  const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
+  const p50 = toMs(/50%\s+(\S+)/.exec(out)?.[1] ?? '');
+  const p99 = toMs(/99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  return { rps, p50ms: p50, p99ms: p99, requests, non2xx };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'synq-bench-'));
+  let dropDb: (() => Promise<void>) | null = null;
+  let databaseUrl: string | undefined;
+  if (kind === 'postgres') {
+    const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const name = `synq_bench_${randomBytes(4).toString('hex')}`;
+    const admin = new pg.Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    const u = new URL(base);
+    u.pathname = `/${name}`;
+    databaseUrl = u.toString();
+    dropDb = async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    };
+  }
+  const config = loadConfig({
+    // development: secrets not given here (feed keys) are generated into the scratch data dir.
+    NODE_ENV: 'development',
+    SYNQ_DATA_DIR: dir,
+    SYNQ_AUTH_SECRET: randomBytes(32).toString('hex'),
+    SYNQ_WEBHOOK_SECRET: SECRET,
+    SYNQ_ENCRYPTION_KEYS: `b:${randomBytes(32).toString('base64')}`,
+    LOG_LEVEL: 'warn',
+    PORT: '0',
+    ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
+  });
+  const deps = await createDeps(config, { schedule: false, poolMax: 10 });
+  const app = await buildApp(deps);
+  // The baseline: the same server, signature check only, no database.
+  withRawBody(app, (scope) => {
+    scope.post('/bench/verify-only', async (req, reply) => {
+      const ok = verifyHmacSha256(config.webhookSecret, rawBodyOf(req), String(req.headers['x-unified-signature'] ?? ''), 'hex');
+      return reply.status(ok ? 200 : 401).send({ status: ok ? 'accepted' : 'bad' });
+    });
+  });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = app.server.address();
+  const url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  const tenantId = randomUUID();
+  const orgId = randomUUID();
+  await deps.db.execute(sql`INSERT INTO tenants (id, org_id) VALUES (${tenantId}, ${orgId})`);
+  const conn = await insertConnection(deps.db, {
+    connectionId: `conn_bench${randomBytes(6).toString('hex')}`,
+    tenantId,
+    orgId,
+    provider: 'shopify',
+    category: 'commerce',
+    status: 'ACTIVE',
+    account: 'bench.myshopify.com',
+    credentials: 'x',
+  });
+  const rows: { label: string; rps: number; p50: number; p99: number; ratio: number; check: string }[] = [];
+  const ingest: WrkResult[] = [];
+  const base: WrkResult[] = [];
+  let offset = 0;
+  for (let run = 0; run < RUNS; run++) {
+    // Unique bodies for this run: enough that no body repeats (a repeat is an accepted redelivery, not a new row).
+    const count = 120_000;
+    const lines: string[] = [];
+    const pad = 'x'.repeat(800);
+    for (let i = 0; i < count; i++) {
+      const body = JSON.stringify({
+        connection_id: conn.connectionId,
+        event: 'order.created',
+        event_id: `bench-${run}-${offset + i}`,
+        data: { id: `o-${offset + i}`, currency: 'USD', total: '19.99', updated_at: '2026-11-29T12:00:00Z', note: pad },
+      });
+      lines.push(`${createHmac('sha256', SECRET).update(body).digest('hex')} ${body}`);
+    }
+    offset += count;
+    const file = join(dir, `bodies-${run}.txt`);
+    writeFileSync(file, lines.join('\n') + '\n');
+    base.push(await runWrk(url, '/bench/verify-only', file, dir));
+    const before = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
+    const r = await runWrk(url, '/unified/webhook', file, dir);
+    const after = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
+    ingest.push(r);
+    const ok2xx = r.requests - r.non2xx;
+    rows.push({
+      label: `run ${run + 1}`,
+      rps: r.rps,
+      p50: r.p50ms,
+      p99: r.p99ms,
+      ratio: r.rps / base[run]!.rps,
+      // wrk counts requests cut off at the deadline too; rows may exceed completed 2xx by those in flight.
+      check: `2xx=${ok2xx} rows=${after - before}${r.non2xx ? ` non2xx=${r.non2xx}` : ''}`,
+    });
+  }
+  console.log(`\n## ${kind}: POST /unified/webhook, 1 KB bodies, ${CONNS} connections, ${SECONDS} s × ${RUNS} runs`);
+  console.log('| run | ingest req/s | p50 ms | p99 ms | verify-only req/s | ratio | rows check |');
+  console.log('|---|---|---|---|---|---|---|');
+  rows.forEach((r, i) =>
+    console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${base[i]!.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.check} |`),
+  );
+  console.log(
+    `| median | ${median(ingest.map((r) => r.rps)).toFixed(0)} | ${median(ingest.map((r) => r.p50ms)).toFixed(2)} | ${median(ingest.map((r) => r.p99ms)).toFixed(2)} | ${median(base.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.ratio)).toFixed(2)} | |`,
+  );
+  await app.close();
+  await deps.queue.stop(false, 2000).catch(() => {});
+  await deps.database.close();
+  await dropDb?.();
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const kinds: ('pglite' | 'postgres')[] = values.db === 'both' ? ['pglite', 'postgres'] : [values.db as 'pglite' | 'postgres'];
+for (const k of kinds) await benchOne(k);
+process.exit(0);
