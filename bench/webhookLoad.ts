@@ -166,6 +166,8 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
     const r = await runWrk(url, '/unified/webhook', file, dir);
     const after = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
     ingest.push(r);
+    const sizes = deps.outbox.flushSizes.splice(0);
+    if (sizes.length) console.error(`[${kind}] run ${run + 1}: ${sizes.length} flushes, median ${median(sizes)} rows/commit`);
     const ok2xx = r.requests - r.non2xx;
     rows.push({
       label: `run ${run + 1}`,

@@ -7,6 +7,7 @@ import { connectionByPublicId, onConnectionStatusChange } from './db/connections
 import type { TokenVerifier } from './http/auth.ts';
 import { createTokenVerifier } from './http/auth.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { OutboxBatcher } from './db/outboxBatcher.ts';
 import { CredentialCipher } from './lib/credentialCipher.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { Metrics } from './lib/metrics.ts';
@@ -25,6 +26,8 @@ export interface Deps {
   cipher: CredentialCipher;
   metrics: Metrics;
   verifier: TokenVerifier;
+  /** Group commit for inbound events (webhook hot path). */
+  outbox: OutboxBatcher;
   caches: {
     tenants: Set<string>;
     /** conn_… id -> owner and status, for webhook ingress; see connectionCache.ts. */
@@ -80,6 +83,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     cipher: new CredentialCipher(config.encryptionKeys),
     metrics,
     verifier: createTokenVerifier(config.auth),
+    outbox: new OutboxBatcher(db, queue),
     caches: { tenants: new Set(), connections: connectionCache },
   };
 }

@@ -21,32 +21,6 @@ export type InsertOutcome =
   /** The connection does not exist or is not ACTIVE (any more): nothing was stored. */
   | { kind: 'inactive' };
 
-/**
- * Stores an event once per (connection, dedupe key). The row is selected from the
- * connection itself, so tenant, org and the ACTIVE check come from the database at
- * insert time: a cached "ACTIVE" that went stale cannot store an event for a
- * disconnected connection. A redelivery hits the unique index and returns the
- * original row; ON CONFLICT waits for a concurrent insert of the same key to settle,
- * so the follow-up read sees it.
- */
-export async function insertOutboxEvent(db: Queryable, e: NewOutboxEvent): Promise<InsertOutcome> {
-  const inserted = rowsOf<{ id: number | string; event_id: string }>(
-    await db.execute(sql`
-      INSERT INTO outbox (event_id, tenant_id, org_id, connection_id, source, event, dedupe_key, raw_body)
-      SELECT ${e.eventId}, c.tenant_id, c.org_id, c.id, ${e.source}, ${e.event}, ${e.dedupeKey}, ${e.rawBody}
-      FROM connections c
-      WHERE c.id = ${e.connectionId} AND c.status = 'ACTIVE'
-      ON CONFLICT (connection_id, dedupe_key) DO NOTHING
-      RETURNING id, event_id`),
-  )[0];
-  if (inserted) return { kind: 'inserted', id: Number(inserted.id), eventId: inserted.event_id };
-  const [existing] = await db
-    .select({ id: outbox.id, eventId: outbox.eventId })
-    .from(outbox)
-    .where(and(eq(outbox.connectionId, e.connectionId), eq(outbox.dedupeKey, e.dedupeKey)));
-  return existing ? { kind: 'duplicate', id: existing.id, eventId: existing.eventId } : { kind: 'inactive' };
-}
-
 /** Tenant of a row, read before claiming so the claim can run inside the tenant's scope. */
 export async function outboxTenant(db: Queryable, id: number): Promise<string | null> {
   const [r] = await db.select({ tenantId: outbox.tenantId }).from(outbox).where(eq(outbox.id, id));

@@ -10,6 +10,7 @@ export interface TaskPayloads {
   'outbox-process': { outboxId: number };
   'sync-connection': { connectionId: string; initial: boolean };
   'sync-reconcile-all': Record<string, never>;
+  'catalog-build': { tenantId: string };
 }
 export type QueueName = keyof TaskPayloads;
 
@@ -29,6 +30,8 @@ export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   'outbox-process': { policy: 'standard', retryLimit: 5, heartbeatSeconds: 10, expireInSeconds: 120 },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
+  // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
+  'catalog-build': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
 };
 
 export interface EnqueueOptions {
@@ -89,6 +92,16 @@ export class JobQueue {
     if (opts.singletonKey !== undefined) sendOpts.singletonKey = opts.singletonKey;
     if (opts.startAfterSeconds !== undefined) sendOpts.startAfter = Math.max(0, Math.ceil(opts.startAfterSeconds));
     return this.boss.send(name, data as object, sendOpts);
+  }
+
+  /** Many jobs of one queue in one statement, inside the caller's transaction (the outbox's group commit). */
+  async sendMany<K extends QueueName>(db: Queryable, name: K, data: TaskPayloads[K][]): Promise<void> {
+    if (data.length === 0) return;
+    await this.boss.insert(
+      name,
+      data.map((d) => ({ data: d as object })),
+      { db: fromDrizzle(db as unknown as Parameters<typeof fromDrizzle>[0], sql) },
+    );
   }
 
   async stop(graceful: boolean, timeoutMs = 20_000): Promise<void> {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionById } from '../../db/connections.ts';
-import { insertOutboxEvent, outboxById } from '../../db/outbox.ts';
+import { outboxById } from '../../db/outbox.ts';
 import { orderByExternalId } from '../../db/orders.ts';
 import type { Connector } from '../../providers/types.ts';
 import { newTenant, startService, type TestService } from '../../../test/harness.ts';
@@ -148,7 +148,7 @@ describe('outbox-process', () => {
       updated_at: '2024-05-01T10:05:00-04:00',
       line_items: [{ sku: 'IPOD2008BLACK', title: 'IPod Nano - 8gb', quantity: 1, price: '199.00' }],
     };
-    const stored = await insertOutboxEvent(svc.deps.db, {
+    const stored = await svc.deps.outbox.submit({
       eventId: `evt_test${Date.now()}`,
       connectionId: conn.id,
       source: 'shopify',
@@ -166,7 +166,7 @@ describe('outbox-process', () => {
 
   it('retries a crash (row stays pending, attempt counted) and parks the row as failed on the last attempt', async () => {
     const conn = await createConnection(svc, newTenant());
-    const stored = await insertOutboxEvent(svc.deps.db, {
+    const stored = await svc.deps.outbox.submit({
       eventId: `evt_crash${Date.now()}`,
       connectionId: conn.id,
       source: 'shopify',

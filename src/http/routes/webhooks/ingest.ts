@@ -2,9 +2,7 @@
 // its processing job, in one transaction. Shared by the unified endpoint and every
 // provider-native endpoint; ingestProviderWebhook is the whole pipeline for the latter.
 import { createHash, randomBytes } from 'node:crypto';
-import { withTenant } from '../../../db/client.ts';
 import { activeConnectionsByAccount } from '../../../db/connections.ts';
-import { insertOutboxEvent } from '../../../db/outbox.ts';
 import type { Deps } from '../../../deps.ts';
 import { ProviderError, type InboundEvent, type ProviderId } from '../../../providers/types.ts';
 import { badRequest, unauthorized } from '../../errors.ts';
@@ -32,13 +30,10 @@ export async function storeEvent(
   connection: { id: string; tenantId: string },
   e: EventToStore,
 ): Promise<{ eventId: string; duplicate: boolean } | null> {
-  return withTenant(deps.db, connection.tenantId, async (tx) => {
-    const outcome = await insertOutboxEvent(tx, { eventId: newEventId(), connectionId: connection.id, ...e });
-    if (outcome.kind === 'inactive') return null;
-    if (outcome.kind === 'duplicate') return { eventId: outcome.eventId, duplicate: true };
-    await deps.queue.send(tx, 'outbox-process', { outboxId: outcome.id });
-    return { eventId: outcome.eventId, duplicate: false };
-  });
+  // Grouped with concurrent deliveries into one commit (src/db/outboxBatcher.ts); resolves after that commit.
+  const outcome = await deps.outbox.submit({ eventId: newEventId(), connectionId: connection.id, ...e });
+  if (outcome.kind === 'inactive') return null;
+  return { eventId: outcome.eventId, duplicate: outcome.kind === 'duplicate' };
 }
 
 export type ProviderWebhookResult = { status: 'accepted'; event_ids: string[] } | { status: 'ignored' };
