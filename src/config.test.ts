@@ -53,4 +53,21 @@ describe('config', () => {
     expect(ok.encryptionKeys.map((k) => k.kid)).toEqual(['new', 'old']);
     expect(ok.connectRedirectAllowlist).toEqual(['https://app.example.com', 'http://localhost:3000']);
   });
+
+  it('WooCommerce: offered only with an app name; the http-loopback flag is development only', () => {
+    expect(loadConfig({ SYNQ_DATA_DIR: dataDir() }).woocommerce).toEqual({ appName: '', allowHttpLoopback: false });
+    expect(loadConfig({ SYNQ_DATA_DIR: dataDir(), WOOCOMMERCE_APP_NAME: 'Synq', SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true' }).woocommerce).toEqual({ appName: 'Synq', allowHttpLoopback: true });
+    expect(() => loadConfig({ SYNQ_DATA_DIR: dataDir(), SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'yes' })).toThrow(/SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK/);
+    expect(() =>
+      loadConfig({
+        NODE_ENV: 'production',
+        SYNQ_DATA_DIR: dataDir(),
+        SYNQ_AUTH_SECRET: 'x'.repeat(32),
+        SYNQ_WEBHOOK_SECRET: 'y'.repeat(32),
+        SYNQ_ENCRYPTION_KEYS: `k:${Buffer.alloc(32, 1).toString('base64')}`,
+        SYNQ_FEED_SIGNING_KEYS: `f:${Buffer.alloc(32, 2).toString('base64')}`,
+        SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true',
+      }),
+    ).toThrow(/development flag/);
+  });
 });

@@ -22,6 +22,16 @@ export interface ShopifyAppConfig {
   shopUrlTemplate: string;
 }
 
+export interface WooCommerceAppConfig {
+  /** Shown to the merchant on the store's approval page; empty = WooCommerce is not offered. */
+  appName: string;
+  /**
+   * Development only (refused when NODE_ENV=production): store URLs may be plain http on a
+   * loopback host, for the local fake and `synq sandbox woocommerce`.
+   */
+  allowHttpLoopback: boolean;
+}
+
 export interface FeedSigningKey {
   kid: string;
   key: Buffer;
@@ -59,6 +69,7 @@ export interface Config {
   encryptionKeys: EncryptionKey[];
   connectRedirectAllowlist: string[];
   shopify: ShopifyAppConfig;
+  woocommerce: WooCommerceAppConfig;
   logLevel: string;
   /** How often each active connection is reconciled, in minutes (cron granularity). */
   reconcileEveryMinutes: number;
@@ -289,6 +300,14 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push('SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET must be set together');
   }
 
+  const wooAppName = (env.WOOCOMMERCE_APP_NAME ?? '').trim();
+  if (wooAppName.length > 100) problems.push('WOOCOMMERCE_APP_NAME must be at most 100 characters');
+  const wooLoopbackRaw = env.SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK ?? '';
+  if (!['', 'true', 'false', '1', '0'].includes(wooLoopbackRaw)) problems.push('SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK must be true or false');
+  const wooLoopback = wooLoopbackRaw === 'true' || wooLoopbackRaw === '1';
+  if (wooLoopback && production) problems.push('SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK is a development flag and cannot be set when NODE_ENV=production');
+  const woocommerce: WooCommerceAppConfig = { appName: wooAppName, allowHttpLoopback: wooLoopback };
+
   const logLevel = env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of fatal,error,warn,info,debug,trace,silent`);
@@ -331,6 +350,7 @@ export function loadConfig(env: Env = process.env): Config {
     encryptionKeys,
     connectRedirectAllowlist,
     shopify,
+    woocommerce,
     logLevel,
     reconcileEveryMinutes,
     pushRetry,

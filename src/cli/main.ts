@@ -16,7 +16,9 @@ const USAGE = `usage: synq <command>
   token --tenant <uuid> --org <uuid> [--role ADMIN|EDITOR|VIEWER] [--sub <id>] [--ttl 1h]
                         print a development token signed with the dev secret
   sandbox shopify [--port 8081] [--schema <path>]
-                        run the local fake Shopify for the offline OAuth flow`;
+                        run the local fake Shopify for the offline OAuth flow
+  sandbox woocommerce [--port 8082] [--manual-approve]
+                        run the local fake WooCommerce (app key flow, REST v3, webhooks)`;
 
 async function tokenCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({

@@ -1,13 +1,48 @@
-// `synq sandbox shopify`: the local fake Shopify, so a newcomer can run the
-// whole OAuth → push → webhook flow offline. It prints the variables to give Synq.
+// `synq sandbox shopify|woocommerce`: a local fake provider, so a newcomer can run the
+// whole authorize → push → webhook flow offline. It prints the variables to give Synq.
 import { parseArgs } from 'node:util';
+import { startWooCommerceFake } from '../providers/woocommerce/fake/index.ts';
 import { startShopifyFake } from '../providers/shopify/fake/index.ts';
 import { DEFAULT_SCHEMA_PATH, schemaFileExists } from '../providers/shopify/fake/schema.ts';
 
+const waitForSignal = () =>
+  new Promise<void>((resolve) => {
+    process.once('SIGINT', () => resolve());
+    process.once('SIGTERM', () => resolve());
+  });
+
+async function wooSandbox(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8082' },
+      index: { type: 'string' },
+      'manual-approve': { type: 'boolean', default: false },
+    },
+  });
+  // Plain http on loopback only: the fake is for this machine.
+  const fake = await startWooCommerceFake({
+    port: Number(values.port),
+    host: '127.0.0.1',
+    ...(values.index !== undefined ? { indexPath: values.index } : {}),
+    autoApprove: !values['manual-approve'],
+    allowHttpCallback: true,
+  });
+  console.log(`fake WooCommerce listening on ${fake.url} (request validation: ${fake.schemaValidated ? 'on' : 'OFF'})
+Start Synq with:
+  WOOCOMMERCE_APP_NAME=Synq SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK=true npm start
+and connect the store URL ${fake.storeUrl('demo')} (any /stores/<name> works).
+Inspect state: curl ${fake.url}/_control/stores/demo`);
+  await waitForSignal();
+  await fake.close();
+  return 0;
+}
+
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const [provider, ...rest] = argv;
+  if (provider === 'woocommerce') return wooSandbox(rest);
   if (provider !== 'shopify') {
-    console.error('usage: synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]');
+    console.error('usage: synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]\n       synq sandbox woocommerce [--port 8082] [--index <wc-v3-index.json>] [--manual-approve]');
     return 2;
   }
   const { values } = parseArgs({
@@ -35,10 +70,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
 Start Synq with:
   SHOPIFY_CLIENT_ID=${values['client-id']} SHOPIFY_CLIENT_SECRET=${values['client-secret']} SYNQ_SHOPIFY_SHOP_URL_TEMPLATE='${fake.shopUrlTemplate}' npm start
 Inspect state: curl ${fake.url}/_control/shops`);
-  await new Promise<void>((resolve) => {
-    process.once('SIGINT', () => resolve());
-    process.once('SIGTERM', () => resolve());
-  });
+  await waitForSignal();
   await fake.close();
   return 0;
 }

@@ -43,3 +43,17 @@ export async function consumeState(db: Queryable, state: string): Promise<OAuthS
     .returning();
   return r ?? null;
 }
+
+/** Records the connection a consumed state produced, for the browser's later return. */
+export async function bindConnection(db: Queryable, state: string, connectionId: string): Promise<void> {
+  await db.update(oauthStates).set({ connectionId }).where(eq(oauthStates.stateHash, hashState(state)));
+}
+
+/** An unexpired state, consumed or not: the browser's return after a server-to-server callback. */
+export async function unexpiredState(db: Queryable, state: string): Promise<OAuthStateRow | null> {
+  const [r] = await db
+    .select()
+    .from(oauthStates)
+    .where(and(eq(oauthStates.stateHash, hashState(state)), gt(oauthStates.expiresAt, sql`now()`)));
+  return r ?? null;
+}

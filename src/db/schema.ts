@@ -3,6 +3,7 @@
 // Drizzle does not model (row-level security).
 import { sql } from 'drizzle-orm';
 import {
+  bigint,
   bigserial,
   index,
   integer,
@@ -86,6 +87,9 @@ export const oauthStates = pgTable('oauth_states', {
   account: text('account'),
   redirectUri: text('redirect_uri'),
   pkceVerifier: text('pkce_verifier'),
+  // Set when a flow finishes server-to-server before the browser returns (WooCommerce's
+  // key POST): the browser's return finds its connection through the state it carries.
+  connectionId: text('connection_id'),
   createdAt: createdAt(),
   expiresAt: ts('expires_at').notNull(),
   consumedAt: ts('consumed_at'),
@@ -237,4 +241,42 @@ export const auditLog = pgTable(
     createdAt: createdAt(),
   },
   (t) => [index('audit_tenant_idx').on(t.tenantId, t.createdAt)],
+);
+
+// One row per tenant with a catalog feed: the store identity the feed publishes
+// and the build lease (one build per tenant at a time, across processes).
+export const catalogFeeds = pgTable('catalog_feeds', {
+  tenantId: uuid('tenant_id').primaryKey(),
+  orgId: uuid('org_id').notNull(),
+  storeName: text('store_name'),
+  storeUrl: text('store_url'),
+  // schema.org MerchantReturnPolicy properties, published as given (absent = no policy claimed).
+  returnPolicy: jsonb('return_policy').$type<Record<string, unknown>>(),
+  buildingUntil: ts('building_until'),
+  lastBuiltAt: ts('last_built_at'),
+  lastError: text('last_error'),
+  updatedAt: updatedAt(),
+});
+
+// Content-addressed feed versions. The newest published_at per (tenant, format) is
+// current; referenced_until is the latest expiry of a signed URL handed out for it,
+// so garbage collection never removes a file a caller may still fetch.
+export const catalogVersions = pgTable(
+  'catalog_versions',
+  {
+    tenantId: uuid('tenant_id').notNull(),
+    format: text('format', { enum: ['jsonld', 'acp', 'merchant'] }).notNull(),
+    version: text('version').notNull(),
+    // Content-addressed shard files an index version links (empty when the file is the whole feed).
+    shards: jsonb('shards').$type<string[]>().notNull().default(sql`'[]'::jsonb`),
+    groups: integer('groups').notNull(),
+    variants: integer('variants').notNull(),
+    bytesRaw: bigint('bytes_raw', { mode: 'number' }).notNull(),
+    bytesGzip: bigint('bytes_gzip', { mode: 'number' }).notNull(),
+    createdAt: createdAt(),
+    publishedAt: ts('published_at').notNull().defaultNow(),
+    supersededAt: ts('superseded_at'),
+    referencedUntil: ts('referenced_until'),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.format, t.version] }), index('catalog_versions_current_idx').on(t.tenantId, t.format, t.publishedAt)],
 );

@@ -7,6 +7,7 @@ import { outboxProcess } from './tasks/outboxProcess.ts';
 import { pushTask } from './tasks/pushTask.ts';
 import { syncConnection } from './tasks/syncConnection.ts';
 import { reconcileAll } from './tasks/reconcileAll.ts';
+import { catalogBuild } from './tasks/catalogBuild.ts';
 
 export interface TaskContext {
   jobId: string;
@@ -22,6 +23,7 @@ const TASKS: { [K in QueueName]: Task<K> } = {
   'outbox-process': outboxProcess,
   'sync-connection': syncConnection,
   'sync-reconcile-all': reconcileAll,
+  'catalog-build': catalogBuild,
 };
 
 export interface Worker {

@@ -54,7 +54,8 @@ export function createConnectionContext(deps: Deps, connector: Connector, row: C
             creds = latest;
             return creds.accessToken;
           }
-          if (!latest.refreshToken) throw new ProviderError('INVALID_GRANT', 'Access token rejected and no refresh token is stored');
+          // No refresh token is the connector's call too (it answers INVALID_GRANT), so the
+          // connection moves to REAUTH_REQUIRED below whatever kind of credential it holds.
           let next: Credentials;
           try {
             next = await connector.refresh(row.account, latest);
@@ -103,5 +104,9 @@ export function createConnectionContext(deps: Deps, connector: Connector, row: C
     account: row.account,
     accessToken: async () => (expiresSoon(creds) ? refresh(null) : creds.accessToken),
     invalidateToken: async (rejected) => refresh(rejected),
+    credentials: async () => {
+      if (expiresSoon(creds)) await refresh(null);
+      return creds;
+    },
   };
 }

@@ -1,10 +1,12 @@
 // Provider id -> connector. Adding a provider is one folder and one row here.
 import type { Config } from '../config.ts';
 import { createShopifyConnector } from './shopify/connector.ts';
+import { createWooCommerceConnector } from './woocommerce/connector.ts';
 import type { Connector, ProviderId } from './types.ts';
 
 const FACTORIES: Record<ProviderId, (config: Config) => Connector> = {
   shopify: (config) => createShopifyConnector(config.shopify),
+  woocommerce: (config) => createWooCommerceConnector(config.woocommerce),
 };
 
 export interface ProviderRegistry {

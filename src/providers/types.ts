@@ -2,12 +2,14 @@
 // scopes, limits, lifetimes) are data in `facts`; provider *behaviour* is the
 // methods below. Nothing outside src/providers/<name>/ knows a provider's quirks.
 
-export type ProviderId = 'shopify';
+export type ProviderId = 'shopify' | 'woocommerce';
 export type Category = 'commerce' | 'accounting';
 
 export type RateLimitFacts =
   | { kind: 'cost-bucket'; maximumAvailable: number; restorePerSecond: number }
-  | { kind: 'requests'; perSecond: number; burst: number };
+  | { kind: 'requests'; perSecond: number; burst: number }
+  /** The provider publishes no limit (a host in front of it may still answer 429 + Retry-After). */
+  | { kind: 'unpublished' };
 
 export interface ProviderFacts {
   id: ProviderId;
@@ -23,6 +25,14 @@ export interface ProviderFacts {
   rateLimit: RateLimitFacts;
   /** Webhook topics we subscribe to on connect. */
   webhookTopics: readonly string[];
+  /**
+   * Who signs the provider's webhooks, which decides the route that receives them:
+   * 'app-secret' - one app secret signs every delivery and the delivery names its account
+   *   (Shopify): POST /unified/webhook/<provider>;
+   * 'connection-secret' - Synq picks a secret per connection when it subscribes and keeps it in
+   *   the connection's credentials (WooCommerce): POST /unified/webhook/<provider>/<connection_id>.
+   */
+  webhookSigning: 'app-secret' | 'connection-secret';
 }
 
 /** What we store (encrypted) per connection. */
@@ -33,6 +43,10 @@ export interface Credentials {
   accessExpiresAt?: string;
   refreshExpiresAt?: string;
   scope?: string;
+  /** The secret half of a key pair whose public half is accessToken (WooCommerce consumer_secret). */
+  accessSecret?: string;
+  /** The secret Synq chose for this connection's webhook signatures ('connection-secret' providers). */
+  webhookSecret?: string;
 }
 
 export type ProviderErrorCode =
@@ -86,6 +100,8 @@ export interface ConnectionContext {
   accessToken(): Promise<string>;
   /** Called by the connector after the provider rejected the token (401): forces one refresh. */
   invalidateToken(rejected: string): Promise<string>;
+  /** Everything stored for the connection (key pairs, the webhook secret), after any due refresh. */
+  credentials(): Promise<Credentials>;
 }
 
 export interface PushVariant {
@@ -165,18 +181,62 @@ export interface CallbackParams {
   account: string;
 }
 
+/**
+ * OAuth 2 authorization code grant: the browser returns to
+ * GET /api/v1/integrations/oauth/<provider>/callback with a code we exchange.
+ */
+export interface OAuth2Authorization {
+  readonly kind: 'oauth2';
+  buildAuthorizeUrl(req: AuthorizeRequest): string;
+  /** Verifies the provider's signed redirect. Throws ProviderError('VALIDATION') on any mismatch. */
+  parseCallback(query: Record<string, string | string[] | undefined>, now?: Date): CallbackParams;
+  exchangeCode(account: string, code: string, redirectUri: string, pkceVerifier?: string): Promise<Credentials>;
+}
+
+export interface CredentialPostAuthorizeRequest {
+  account: string;
+  state: string;
+  /** Where the provider POSTs the credentials, server to server. */
+  callbackUrl: string;
+  /** Where the provider sends the browser afterwards. */
+  returnUrl: string;
+}
+
+/**
+ * The provider POSTs credentials to us server to server, then sends the browser back
+ * (WooCommerce's app key flow): POST /api/v1/integrations/keys/<provider>/callback, then
+ * GET /api/v1/integrations/keys/<provider>/return.
+ */
+export interface CredentialPostAuthorization {
+  readonly kind: 'credential-post';
+  /** Largest POST body we read; anything longer is refused before it is parsed. */
+  readonly maxPostBytes: number;
+  buildAuthorizeUrl(req: CredentialPostAuthorizeRequest): string;
+  /**
+   * Validates the untrusted POST body (already parsed JSON) and returns the state it names and
+   * the credentials to store. Throws ProviderError('VALIDATION') for anything unexpected.
+   */
+  parseCredentialPost(body: unknown): { state: string; credentials: Credentials };
+  /** The browser's return: which state, and whether the user approved. Throws ProviderError('VALIDATION'). */
+  parseReturn(query: Record<string, string | string[] | undefined>): { state: string; approved: boolean };
+}
+
+export type Authorization = OAuth2Authorization | CredentialPostAuthorization;
+
 export interface Connector {
   readonly facts: ProviderFacts;
   /** App credentials present, so the provider can be offered to tenants. */
   isConfigured(): boolean;
 
   // --- authorization ---
-  /** Normalizes and validates the tenant-supplied account (shop domain); null when invalid. */
+  /** Normalizes and validates the tenant-supplied account (shop domain, store URL) syntactically; null when invalid. */
   normalizeAccount(input: string): string | null;
-  buildAuthorizeUrl(req: AuthorizeRequest): string;
-  /** Verifies the provider's signed redirect. Throws ProviderError('VALIDATION') on any mismatch. */
-  parseCallback(query: Record<string, string | string[] | undefined>, now?: Date): CallbackParams;
-  exchangeCode(account: string, code: string, redirectUri: string, pkceVerifier?: string): Promise<Credentials>;
+  /**
+   * Checks a normalized account before Synq sends anything to it (a store URL's resolved
+   * addresses). Throws ProviderError('VALIDATION') with a message fit for the tenant.
+   */
+  verifyAccount(account: string): Promise<void>;
+  readonly authorization: Authorization;
   /** Throws ProviderError('INVALID_GRANT') when the grant is gone. Keeps the old refresh token if none is returned. */
   refresh(account: string, current: Credentials): Promise<Credentials>;
 
@@ -195,8 +255,13 @@ export interface Connector {
   findRemoteProduct(ctx: ConnectionContext, skus: string[]): Promise<string | null>;
 
   // --- inbound ---
-  /** Checks the provider's own webhook signature over the raw body. */
-  verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): boolean;
+  /**
+   * Checks the provider's own webhook signature over the raw body. 'connection-secret'
+   * providers need the connection's credentials and answer false without them.
+   */
+  verifyWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>, credentials?: Credentials): boolean;
+  /** An unsigned liveness probe the provider sends when a subscription is created; answered 200, never stored. */
+  isWebhookPing(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): boolean;
   /** Which provider account a delivery is for (Shopify: X-Shopify-Shop-Domain). */
   webhookAccount(headers: Record<string, string | string[] | undefined>): string | null;
   normalizeWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): InboundEvent;
@@ -207,3 +272,6 @@ export interface Connector {
   /** Maps an inbound order payload (already normalized event data) into an order, or null if it is not one. */
   orderFromEvent(data: unknown): NormalizedOrder | null;
 }
+
+/** A connector whose authorization kind is known statically (each provider's factory returns one). */
+export type ConnectorWith<A extends Authorization> = Connector & { readonly authorization: A };

@@ -46,3 +46,53 @@ export async function connectShop(svc: TestService, t: TestTenant, shop: string)
   expect(m).not.toBeNull();
   return { connectionId: m![1]! };
 }
+
+/**
+ * auth-url → connect page → form (store URL) → WooCommerce /wc-auth/v1/authorize (auto-approve:
+ * the store POSTs the keys to Synq server to server) → the browser's return → page with the
+ * connection id. Returns the new connection id.
+ */
+export async function connectWooStore(svc: TestService, t: TestTenant, storeUrl: string): Promise<{ connectionId: string }> {
+  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: {} });
+  expect(authUrl.statusCode).toBe(200);
+  const connectUrl = (authUrl.json() as { auth_url: string }).auth_url;
+  const pageRes = await fetch(connectUrl);
+  expect(await pageRes.text()).toContain('WooCommerce');
+
+  const form = await fetch(connectUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ provider: 'woocommerce', account: storeUrl }).toString(),
+    redirect: 'manual',
+  });
+  expect(form.status, await form.clone().text()).toBe(302);
+  const authorize = new URL(form.headers.get('location')!);
+  expect(authorize.pathname.endsWith('/wc-auth/v1/authorize')).toBe(true);
+  expect(authorize.searchParams.get('scope')).toBe('read_write');
+  expect(authorize.searchParams.get('callback_url')).toBe(`${svc.url}/api/v1/integrations/keys/woocommerce/callback`);
+
+  const approved = await fetch(authorize, { redirect: 'manual' });
+  expect(approved.status, await approved.clone().text()).toBe(302);
+  const back = approved.headers.get('location')!;
+  expect(back.startsWith(`${svc.url}/api/v1/integrations/keys/woocommerce/return`)).toBe(true);
+  expect(new URL(back).searchParams.get('success')).toBe('1');
+
+  const done = await fetch(back, { redirect: 'manual' });
+  const html = await done.text();
+  expect(done.status, html).toBe(200);
+  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
+  expect(m).not.toBeNull();
+  return { connectionId: m![1]! };
+}
+
+/** POST /unified/sync/push/product and wait until every target settled. */
+export async function pushAndSettle(svc: TestService, t: TestTenant, productId: string, action: 'UPSERT' | 'DELETE') {
+  const res = await svc.app.inject({ method: 'POST', url: '/unified/sync/push/product', headers: await svc.headers(t), payload: { productId, action } });
+  expect(res.statusCode).toBe(202);
+  const jobId = (res.json() as { job_id: string }).job_id;
+  return waitFor(async () => {
+    const job = await svc.app.inject({ method: 'GET', url: `/unified/sync/jobs/${jobId}`, headers: await svc.headers(t) });
+    const body = job.json() as { status: string; targets: { connection_id: string; provider: string; status: string; attempts: number; remote_id: string | null; error: string | null }[] };
+    return body.targets.length > 0 && body.targets.every((x) => x.status !== 'queued' && x.status !== 'running') ? body : null;
+  });
+}

@@ -11,6 +11,8 @@ import { createVariant } from './pim/createVariant.ts';
 import { authUrl } from './integrations/authUrl.ts';
 import { connectPage } from './integrations/connectPage.ts';
 import { oauthCallback } from './integrations/oauthCallback.ts';
+import { keyCallback } from './integrations/keyCallback.ts';
+import { keyReturn } from './integrations/keyReturn.ts';
 import { saveConnection } from './integrations/saveConnection.ts';
 import { listConnections } from './integrations/listConnections.ts';
 import { deleteConnection } from './integrations/deleteConnection.ts';
@@ -18,10 +20,24 @@ import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
 import { shopifyWebhook } from './webhooks/shopifyWebhook.ts';
+import { connectionWebhook } from './webhooks/connectionWebhook.ts';
 import { listOrders } from './oms/listOrders.ts';
 import { getOrder } from './oms/getOrder.ts';
+import { getCatalogFeed } from './ucp/getCatalogFeed.ts';
+import { putCatalogStore } from './ucp/putCatalogStore.ts';
+import { getFeedFile } from './feeds/getFeedFile.ts';
 
-export const publicRoutes: RouteModule[] = [health, connectPage, oauthCallback, unifiedWebhook, shopifyWebhook];
+export const publicRoutes: RouteModule[] = [
+  health,
+  connectPage,
+  oauthCallback,
+  keyCallback,
+  keyReturn,
+  unifiedWebhook,
+  shopifyWebhook,
+  connectionWebhook,
+  getFeedFile,
+];
 
 export const tenantRoutes: RouteModule[] = [
   createProduct,
@@ -38,4 +54,6 @@ export const tenantRoutes: RouteModule[] = [
   getPushJob,
   listOrders,
   getOrder,
+  getCatalogFeed,
+  putCatalogStore,
 ];

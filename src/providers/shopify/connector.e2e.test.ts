@@ -120,7 +120,7 @@ describe('tokens', () => {
     const creds = await install(connector, SHOP);
     fake.revokeGrant(SHOP);
     expect((await providerError(connector.refresh(SHOP, creds))).code).toBe('INVALID_GRANT');
-    const ctx = { connectionId: 'c', account: SHOP, accessToken: async () => creds.accessToken, invalidateToken: async () => creds.accessToken };
+    const ctx = { connectionId: 'c', account: SHOP, accessToken: async () => creds.accessToken, invalidateToken: async () => creds.accessToken, credentials: async () => creds };
     const err = await providerError(connector.listProducts(ctx, null));
     expect(err.code).toBe('UNAUTHORIZED');
   });

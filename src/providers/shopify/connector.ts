@@ -4,7 +4,8 @@ import type { ShopifyAppConfig } from '../../config.ts';
 import {
   ProviderError,
   type ConnectionContext,
-  type Connector,
+  type ConnectorWith,
+  type OAuth2Authorization,
   type NormalizedOrder,
   type Page,
   type PushProduct,
@@ -46,7 +47,9 @@ interface PageInfo {
 /** Shopify's wording when the thing we delete is already gone; deleting twice is success. */
 const GONE = /does not exist|not found|couldn't find/i;
 
-export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConnectorOptions = {}): Connector {
+export type ShopifyConnector = ConnectorWith<OAuth2Authorization>;
+
+export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConnectorOptions = {}): ShopifyConnector {
   const http = { fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000 };
   const gql = new ShopifyGraphqlClient({
     ...http,
@@ -214,13 +217,20 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     return { items, nextCursor: info.hasNextPage ? info.endCursor : null };
   }
 
+  const authorization: OAuth2Authorization = {
+    kind: 'oauth2',
+    buildAuthorizeUrl: (req) => buildAuthorizeUrl(cfg, req),
+    parseCallback: (query, now) => parseCallback(cfg, query, now),
+    exchangeCode: (account, code) => exchangeCode(http, cfg, account, code),
+  };
+
   return {
     facts: SHOPIFY_FACTS,
     isConfigured: () => cfg.clientId !== '' && cfg.clientSecret !== '',
     normalizeAccount: normalizeShopDomain,
-    buildAuthorizeUrl: (req) => buildAuthorizeUrl(cfg, req),
-    parseCallback: (query, now) => parseCallback(cfg, query, now),
-    exchangeCode: (account, code) => exchangeCode(http, cfg, account, code),
+    // The *.myshopify.com pattern and the operator's URL template already pin where requests go.
+    verifyAccount: async () => {},
+    authorization,
     refresh: (account, current) => refreshCredentials(http, cfg, account, current),
 
     async subscribeWebhooks(ctx, callbackUrl) {
@@ -247,6 +257,7 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     findRemoteProduct,
 
     verifyWebhook: (rawBody, headers) => verifyShopifyWebhook(cfg.clientSecret, rawBody, headers),
+    isWebhookPing: () => false,
     webhookAccount: webhookShop,
     normalizeWebhook: normalizeShopifyWebhook,
 

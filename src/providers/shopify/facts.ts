@@ -27,6 +27,8 @@ export const SHOPIFY_FACTS: ProviderFacts = {
     'INVENTORY_LEVELS_UPDATE',
     'APP_UNINSTALLED',
   ],
+  // Every delivery is signed with the app's client secret and names its shop.
+  webhookSigning: 'app-secret',
 };
 
 /** Shopify rejects a single query whose requested cost exceeds this, whatever the bucket holds. */

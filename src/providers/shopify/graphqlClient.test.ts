@@ -5,7 +5,7 @@ import type { ConnectionContext } from '../types.ts';
 import { ShopifyGraphqlClient } from './graphqlClient.ts';
 
 const cfg: ShopifyAppConfig = { clientId: 'c', clientSecret: 's', scopes: '', apiVersion: '2025-01', shopUrlTemplate: 'https://{shop}' };
-const ctx: ConnectionContext = { connectionId: 'c1', account: 'a.myshopify.com', accessToken: async () => 't', invalidateToken: async () => 't2' };
+const ctx: ConnectionContext = { connectionId: 'c1', account: 'a.myshopify.com', accessToken: async () => 't', invalidateToken: async () => 't2', credentials: async () => ({ accessToken: 't' }) };
 
 function answer(currentlyAvailable: number): Response {
   const body = { data: { ok: true }, extensions: { cost: { requestedQueryCost: 10, actualQueryCost: 10, throttleStatus: { maximumAvailable: 1000, currentlyAvailable, restoreRate: 50 } } } };

@@ -31,7 +31,7 @@ describe('parseCallback', () => {
   const base = { code: 'abc', shop: 'my-shop.myshopify.com', state: 's1', timestamp: ts, host: 'YWRtaW4uc2hvcGlmeS5jb20vc3RvcmUvbXktc2hvcA' };
 
   it('accepts a correctly signed, fresh callback', () => {
-    expect(connector.parseCallback(signed(base), NOW)).toEqual({ code: 'abc', state: 's1', account: 'my-shop.myshopify.com' });
+    expect(connector.authorization.parseCallback(signed(base), NOW)).toEqual({ code: 'abc', state: 's1', account: 'my-shop.myshopify.com' });
   });
 
   it('matches the documented example message', () => {
@@ -46,23 +46,23 @@ describe('parseCallback', () => {
 
   it('rejects a bad, missing, truncated or upper-case signature', () => {
     const good = signed(base);
-    validationError(() => connector.parseCallback({ ...good, hmac: '0'.repeat(64) }, NOW));
-    validationError(() => connector.parseCallback({ ...good, hmac: (good.hmac ?? '').slice(0, 40) }, NOW));
-    validationError(() => connector.parseCallback({ ...good, hmac: (good.hmac ?? '').toUpperCase() }, NOW));
-    validationError(() => connector.parseCallback({ ...base }, NOW));
-    validationError(() => connector.parseCallback(signed(base, 'wrong-secret'), NOW));
-    validationError(() => connector.parseCallback({ ...good, state: 'tampered' }, NOW));
+    validationError(() => connector.authorization.parseCallback({ ...good, hmac: '0'.repeat(64) }, NOW));
+    validationError(() => connector.authorization.parseCallback({ ...good, hmac: (good.hmac ?? '').slice(0, 40) }, NOW));
+    validationError(() => connector.authorization.parseCallback({ ...good, hmac: (good.hmac ?? '').toUpperCase() }, NOW));
+    validationError(() => connector.authorization.parseCallback({ ...base }, NOW));
+    validationError(() => connector.authorization.parseCallback(signed(base, 'wrong-secret'), NOW));
+    validationError(() => connector.authorization.parseCallback({ ...good, state: 'tampered' }, NOW));
   });
 
   it('rejects stale and future timestamps beyond 10 minutes', () => {
-    validationError(() => connector.parseCallback(signed({ ...base, timestamp: String(Number(ts) - 601) }), NOW));
-    validationError(() => connector.parseCallback(signed({ ...base, timestamp: String(Number(ts) + 601) }), NOW));
-    expect(connector.parseCallback(signed({ ...base, timestamp: String(Number(ts) - 599) }), NOW).code).toBe('abc');
+    validationError(() => connector.authorization.parseCallback(signed({ ...base, timestamp: String(Number(ts) - 601) }), NOW));
+    validationError(() => connector.authorization.parseCallback(signed({ ...base, timestamp: String(Number(ts) + 601) }), NOW));
+    expect(connector.authorization.parseCallback(signed({ ...base, timestamp: String(Number(ts) - 599) }), NOW).code).toBe('abc');
   });
 
   it('rejects a signed callback for a shop outside myshopify.com', () => {
-    validationError(() => connector.parseCallback(signed({ ...base, shop: 'evil.example.com' }), NOW));
-    validationError(() => connector.parseCallback(signed({ ...base, shop: '-x.myshopify.com' }), NOW));
+    validationError(() => connector.authorization.parseCallback(signed({ ...base, shop: 'evil.example.com' }), NOW));
+    validationError(() => connector.authorization.parseCallback(signed({ ...base, shop: '-x.myshopify.com' }), NOW));
   });
 });
 
@@ -75,10 +75,10 @@ describe('accounts and URLs', () => {
     }
   });
   it('builds an offline authorize URL and validates the shop first', () => {
-    const url = new URL(connector.buildAuthorizeUrl({ account: 'my-shop.myshopify.com', state: 'st', redirectUri: 'https://synq.test/cb' }));
+    const url = new URL(connector.authorization.buildAuthorizeUrl({ account: 'my-shop.myshopify.com', state: 'st', redirectUri: 'https://synq.test/cb' }));
     expect(url.origin + url.pathname).toBe('https://my-shop.myshopify.com/admin/oauth/authorize');
     expect(Object.fromEntries(url.searchParams)).toEqual({ client_id: 'cid', scope: 'read_products', redirect_uri: 'https://synq.test/cb', state: 'st' });
-    expect(() => connector.buildAuthorizeUrl({ account: 'evil.com/x', state: 's', redirectUri: 'https://a' })).toThrow(ProviderError);
+    expect(() => connector.authorization.buildAuthorizeUrl({ account: 'evil.com/x', state: 's', redirectUri: 'https://a' })).toThrow(ProviderError);
   });
 });
 
@@ -94,7 +94,7 @@ describe('token endpoint handling', () => {
   it('asks for expiring tokens and maps the response', async () => {
     const seen: string[] = [];
     const c = createShopifyConnector(cfg, { fetch: stubFetch(200, { access_token: 'a1', expires_in: 3600, refresh_token: 'r1', refresh_token_expires_in: 7776000, scope: 'read_products' }, seen) });
-    const creds = await c.exchangeCode('my-shop.myshopify.com', 'code1', 'https://synq.test/cb');
+    const creds = await c.authorization.exchangeCode('my-shop.myshopify.com', 'code1', 'https://synq.test/cb');
     expect(new URLSearchParams(seen[0]).get('expiring')).toBe('1');
     expect(creds).toMatchObject({ accessToken: 'a1', refreshToken: 'r1', scope: 'read_products' });
     expect(Date.parse(creds.accessExpiresAt ?? '') - Date.now()).toBeGreaterThan(3590_000);

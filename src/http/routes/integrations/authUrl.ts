@@ -1,11 +1,11 @@
 import { Type } from '@sinclair/typebox';
 import { insertState } from '../../../db/oauthStates.ts';
 import { challengeS256, newState, newVerifier } from '../../../lib/pkce.ts';
-import type { Category } from '../../../providers/types.ts';
+import { ProviderError, type Category } from '../../../providers/types.ts';
 import type { RouteModule } from '../../app.ts';
 import { badRequest } from '../../errors.ts';
 import { errorResponses, tenantSecurity } from '../common.ts';
-import { callbackUrl, checkRedirect } from './urls.ts';
+import { checkRedirect, providerAuthorizeUrl } from './urls.ts';
 
 const Body = Type.Object(
   {
@@ -51,13 +51,15 @@ export const authUrl: RouteModule = (app, deps) => {
           if (!body.shop) throw badRequest(`${field} is required for ${body.provider}`);
           account = connector.normalizeAccount(body.shop);
           if (!account) throw badRequest(`${field} is not a valid ${connector.facts.displayName} ${connector.facts.accountPrompt.label.toLowerCase()}`);
-          verifier = connector.facts.supportsPkce ? newVerifier() : null;
-          authUrlValue = connector.buildAuthorizeUrl({
-            account,
-            state,
-            redirectUri: callbackUrl(deps.config, connector.facts.id),
-            ...(verifier ? { pkceChallenge: challengeS256(verifier) } : {}),
-          });
+          try {
+            // Before any request goes to a tenant-supplied address (a store URL's resolved addresses).
+            await connector.verifyAccount(account);
+          } catch (err) {
+            if (err instanceof ProviderError) throw badRequest(`${field}: ${err.message}`);
+            throw err;
+          }
+          verifier = connector.authorization.kind === 'oauth2' && connector.facts.supportsPkce ? newVerifier() : null;
+          authUrlValue = providerAuthorizeUrl(deps.config, connector, account, state, verifier ? challengeS256(verifier) : null);
         }
       } else if (body.shop !== undefined) {
         throw badRequest('shop needs a provider');

@@ -2,10 +2,10 @@
 // account (a Shopify shop domain) before handing the browser to the provider.
 import { Type } from '@sinclair/typebox';
 import { chooseProvider, liveState } from '../../../db/oauthStates.ts';
-import type { Connector } from '../../../providers/types.ts';
+import { ProviderError, type Connector } from '../../../providers/types.ts';
 import type { App, RouteModule } from '../../app.ts';
 import { esc, Html, page } from '../../html.ts';
-import { callbackUrl } from './urls.ts';
+import { providerAuthorizeUrl } from './urls.ts';
 
 const Params = Type.Object({ state: Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }) });
 const FormBody = Type.Object({ provider: Type.String({ maxLength: 64 }), account: Type.Optional(Type.String({ maxLength: 255 })) });
@@ -66,8 +66,16 @@ export const connectPage: RouteModule = (app, deps) => {
           const message = `Enter a valid ${connector.facts.accountPrompt?.label.toLowerCase() ?? 'account'}, e.g. ${connector.facts.accountPrompt?.placeholder ?? ''}`;
           return reply.status(400).send(renderChooser(req.params.state, [connector], { provider: connector.facts.id, message }));
         }
+        if (connector.facts.accountPrompt) {
+          try {
+            await connector.verifyAccount(account);
+          } catch (err) {
+            if (!(err instanceof ProviderError)) throw err;
+            return reply.status(400).send(renderChooser(req.params.state, [connector], { provider: connector.facts.id, message: err.message }));
+          }
+        }
         if (!(await chooseProvider(deps.db, req.params.state, connector.facts.id, account))) return reply.status(400).send(expired());
-        const url = connector.buildAuthorizeUrl({ account, state: req.params.state, redirectUri: callbackUrl(deps.config, connector.facts.id) });
+        const url = providerAuthorizeUrl(deps.config, connector, account, req.params.state, null);
         return reply.redirect(url, 302);
       },
     );

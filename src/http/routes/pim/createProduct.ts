@@ -1,3 +1,4 @@
+import { scheduleCatalogBuild } from '../../../catalog/build.ts';
 import { withTenant } from '../../../db/client.ts';
 import { existingSkus, insertProduct } from '../../../db/products.ts';
 import { productToJson } from '../../../domain/product.ts';
@@ -25,6 +26,7 @@ export const createProduct: RouteModule = (app, deps) => {
       const product = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
         const taken = await existingSkus(tx, req.auth, newVariants.map((v) => v.sku));
         if (taken.length > 0) throw conflict(`SKU already exists: ${taken.join(', ')}`);
+        await scheduleCatalogBuild(deps, tx, req.auth.tenantId);
         return insertProduct(tx, req.auth, {
           title: b.title,
           description: b.description ?? null,

@@ -1,3 +1,4 @@
+import { scheduleCatalogBuild } from '../../../catalog/build.ts';
 import { withTenant } from '../../../db/client.ts';
 import { addVariant, existingSkus, lockProduct } from '../../../db/products.ts';
 import { variantToJson } from '../../../domain/product.ts';
@@ -25,6 +26,7 @@ export const createVariant: RouteModule = (app, deps) => {
       const created = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
         if (!(await lockProduct(tx, req.auth, req.params.id))) throw notFound('Product');
         if ((await existingSkus(tx, req.auth, [variant!.sku])).length > 0) throw conflict(`SKU already exists: ${variant!.sku}`);
+        await scheduleCatalogBuild(deps, tx, req.auth.tenantId);
         return addVariant(tx, req.auth, req.params.id, variant!);
       });
       return reply.status(201).send(variantToJson(created));

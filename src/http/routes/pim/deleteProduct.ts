@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { scheduleCatalogBuild } from '../../../catalog/build.ts';
 import { withTenant } from '../../../db/client.ts';
 import { softDeleteProduct } from '../../../db/products.ts';
 import type { RouteModule } from '../../app.ts';
@@ -18,7 +19,11 @@ export const deleteProduct: RouteModule = (app, deps) => {
       },
     },
     async (req, reply) => {
-      const ok = await withTenant(deps.db, req.auth.tenantId, (tx) => softDeleteProduct(tx, req.auth, req.params.id));
+      const ok = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
+        const deleted = await softDeleteProduct(tx, req.auth, req.params.id);
+        if (deleted) await scheduleCatalogBuild(deps, tx, req.auth.tenantId);
+        return deleted;
+      });
       if (!ok) throw notFound('Product');
       return reply.status(204).send(null);
     },

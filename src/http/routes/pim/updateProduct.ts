@@ -1,3 +1,4 @@
+import { scheduleCatalogBuild } from '../../../catalog/build.ts';
 import { withTenant } from '../../../db/client.ts';
 import { getProduct, updateProduct as updateProductRow, type ProductPatch } from '../../../db/products.ts';
 import { productToJson } from '../../../domain/product.ts';
@@ -24,6 +25,7 @@ export const updateProduct: RouteModule = (app, deps) => {
       for (const [k, v] of Object.entries(req.body)) if (v !== undefined) Object.assign(patch, { [k]: v });
       const product = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
         if (!(await updateProductRow(tx, req.auth, req.params.id, patch))) return null;
+        await scheduleCatalogBuild(deps, tx, req.auth.tenantId);
         return getProduct(tx, req.auth, req.params.id);
       });
       if (!product) throw notFound('Product');

@@ -68,11 +68,11 @@ describe('auth', () => {
   it('answers 401 without a valid token and refuses reused codes', async () => {
     expect((await gql('{ shop { name } }', {}, 'shpat_nope')).status).toBe(401);
     const connector = connectorFor(fake);
-    const url = connector.buildAuthorizeUrl({ account: SHOP, state: 'x', redirectUri: REDIRECT_URI });
+    const url = connector.authorization.buildAuthorizeUrl({ account: SHOP, state: 'x', redirectUri: REDIRECT_URI });
     const res = await fetch(url, { redirect: 'manual' });
-    const cb = connector.parseCallback(Object.fromEntries(new URL(res.headers.get('location') ?? '').searchParams));
-    await connector.exchangeCode(SHOP, cb.code, REDIRECT_URI);
-    await expect(connector.exchangeCode(SHOP, cb.code, REDIRECT_URI)).rejects.toMatchObject({ code: 'INVALID_GRANT' });
+    const cb = connector.authorization.parseCallback(Object.fromEntries(new URL(res.headers.get('location') ?? '').searchParams));
+    await connector.authorization.exchangeCode(SHOP, cb.code, REDIRECT_URI);
+    await expect(connector.authorization.exchangeCode(SHOP, cb.code, REDIRECT_URI)).rejects.toMatchObject({ code: 'INVALID_GRANT' });
   });
 
   it('refuses an unknown client_id on the authorize page', async () => {
@@ -86,7 +86,7 @@ describe('install page (no auto-approve)', () => {
     const manual = await startShopifyFake({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, log: () => {} });
     try {
       const connector = connectorFor(manual);
-      const page = await fetch(connector.buildAuthorizeUrl({ account: SHOP, state: 'st<>', redirectUri: REDIRECT_URI }));
+      const page = await fetch(connector.authorization.buildAuthorizeUrl({ account: SHOP, state: 'st<>', redirectUri: REDIRECT_URI }));
       const html = await page.text();
       expect(html).toContain('id="install"');
       expect(html).toContain('write_products');
@@ -95,7 +95,7 @@ describe('install page (no auto-approve)', () => {
       const fields = new URLSearchParams([...html.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1] ?? '', (m[2] ?? '').replace(/&lt;/g, '<').replace(/&gt;/g, '>')]));
       const posted = await fetch(new URL(action, manual.url), { method: 'POST', body: fields, redirect: 'manual' });
       expect(posted.status).toBe(302);
-      const cb = connector.parseCallback(Object.fromEntries(new URL(posted.headers.get('location') ?? '').searchParams));
+      const cb = connector.authorization.parseCallback(Object.fromEntries(new URL(posted.headers.get('location') ?? '').searchParams));
       expect(cb).toMatchObject({ account: SHOP, state: 'st<>' });
     } finally {
       await manual.close();

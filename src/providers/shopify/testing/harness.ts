@@ -3,7 +3,7 @@
 // the way the real one does (on expiry and once after a 401).
 import type { ShopifyAppConfig } from '../../../config.ts';
 import type { ConnectionContext, Connector, Credentials, PushProduct } from '../../types.ts';
-import { createShopifyConnector, type ShopifyConnectorOptions } from '../connector.ts';
+import { createShopifyConnector, type ShopifyConnector, type ShopifyConnectorOptions } from '../connector.ts';
 import type { ShopifyFake } from '../fake/index.ts';
 
 export const CLIENT_ID = 'synq-test-client';
@@ -14,20 +14,20 @@ export function appConfig(fake: ShopifyFake): ShopifyAppConfig {
   return { clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, scopes: 'read_products,write_products,read_orders', apiVersion: '2025-01', shopUrlTemplate: fake.shopUrlTemplate };
 }
 
-export function connectorFor(fake: ShopifyFake, opts: ShopifyConnectorOptions = {}): Connector {
+export function connectorFor(fake: ShopifyFake, opts: ShopifyConnectorOptions = {}): ShopifyConnector {
   return createShopifyConnector(appConfig(fake), { timeoutMs: 2000, ...opts });
 }
 
 /** authorize URL -> fake authorize (auto-approve) -> 302 -> parseCallback -> exchangeCode. */
-export async function install(connector: Connector, shop: string, state = 'state-123'): Promise<Credentials> {
-  const authorizeUrl = connector.buildAuthorizeUrl({ account: shop, state, redirectUri: REDIRECT_URI });
+export async function install(connector: ShopifyConnector, shop: string, state = 'state-123'): Promise<Credentials> {
+  const authorizeUrl = connector.authorization.buildAuthorizeUrl({ account: shop, state, redirectUri: REDIRECT_URI });
   const res = await fetch(authorizeUrl, { redirect: 'manual' });
   if (res.status !== 302) throw new Error(`authorize answered ${res.status}`);
   const location = new URL(res.headers.get('location') ?? '');
   const query = Object.fromEntries(location.searchParams);
-  const cb = connector.parseCallback(query);
+  const cb = connector.authorization.parseCallback(query);
   if (cb.state !== state) throw new Error('state mismatch');
-  return connector.exchangeCode(cb.account, cb.code, REDIRECT_URI);
+  return connector.authorization.exchangeCode(cb.account, cb.code, REDIRECT_URI);
 }
 
 export interface TestContext {
@@ -53,6 +53,7 @@ export function contextFor(connector: Connector, shop: string, initial: Credenti
         invalidations += 1;
         return rejected === creds.accessToken ? refresh() : creds.accessToken;
       },
+      credentials: async () => creds,
     },
     creds: () => creds,
     invalidations: () => invalidations,

@@ -1,0 +1,72 @@
+// One push fanned out to a Shopify and a WooCommerce connection of the same tenant:
+// the WooCommerce one fails permanently (its keys were revoked) and the Shopify one
+// still succeeds, once; the failure is not retried and the connection needs re-auth.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionByPublicId } from '../../src/db/connections.ts';
+import { startShopifyFake, type ShopifyFake } from '../../src/providers/shopify/fake/index.ts';
+import { startWooCommerceFake, type WooCommerceFake } from '../../src/providers/woocommerce/fake/index.ts';
+import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
+import { connectShop, connectWooStore, pushAndSettle, waitFor } from './flow.ts';
+
+let shopify: ShopifyFake;
+let woo: WooCommerceFake;
+let svc: TestService;
+
+beforeAll(async () => {
+  shopify = await startShopifyFake({ clientId: 'fan-client', clientSecret: 'fan-secret-0123456789', autoApprove: true, log: () => {} });
+  woo = await startWooCommerceFake({ autoApprove: true, allowHttpCallback: true, log: () => {} });
+  svc = await startService({
+    worker: true,
+    env: {
+      SHOPIFY_CLIENT_ID: 'fan-client',
+      SHOPIFY_CLIENT_SECRET: 'fan-secret-0123456789',
+      SYNQ_SHOPIFY_SHOP_URL_TEMPLATE: shopify.shopUrlTemplate,
+      WOOCOMMERCE_APP_NAME: 'Synq Fanout',
+      SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true',
+      SYNQ_PUSH_RETRY_BASE_MS: '100',
+      SYNQ_PUSH_RETRY_CAP_MS: '500',
+    },
+  });
+});
+afterAll(async () => {
+  await woo?.idle();
+  await svc?.close();
+  await shopify?.close();
+  await woo?.close();
+});
+
+async function save(t: TestTenant, connectionId: string) {
+  const res = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/callback', headers: await svc.headers(t), payload: { connection_id: connectionId } });
+  expect(res.statusCode).toBe(201);
+}
+
+describe('fan-out across providers', () => {
+  it('a permanent failure at one provider neither stops nor repeats the other', async () => {
+    const t = newTenant();
+    const shop = await connectShop(svc, t, 'fan-shop.myshopify.com');
+    await save(t, shop.connectionId);
+    const store = await connectWooStore(svc, t, woo.storeUrl('fan-store'));
+    await save(t, store.connectionId);
+
+    const res = await svc.app.inject({
+      method: 'POST',
+      url: '/api/v1/pim/products',
+      headers: await svc.headers(t),
+      payload: { title: 'Fan Tee', variants: [{ sku: 'FAN-S', price: '10.00', currency: 'USD', option_values: { Size: 'S' } }, { sku: 'FAN-M', price: '11.00', currency: 'USD', option_values: { Size: 'M' } }] },
+    });
+    const productId = (res.json() as { id: string }).id;
+    // Revoke only after the initial syncs ran, so the push (not the sync) meets the revoked keys.
+    for (const id of [shop.connectionId, store.connectionId]) await waitFor(async () => (await connectionByPublicId(svc.deps.db, id))?.lastSyncedAt);
+    woo.revokeKeys('fan-store');
+
+    const job = await pushAndSettle(svc, t, productId, 'UPSERT');
+    const byProvider = Object.fromEntries(job.targets.map((x) => [x.provider, x]));
+    expect(byProvider.shopify).toMatchObject({ status: 'succeeded', attempts: 1 });
+    expect(byProvider.woocommerce).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(byProvider.woocommerce!.error).toMatch(/REAUTH_REQUIRED/);
+    expect(shopify.shop('fan-shop.myshopify.com').products).toHaveLength(1);
+    expect(woo.store('fan-store').products).toHaveLength(0);
+    expect((await connectionByPublicId(svc.deps.db, store.connectionId))?.status).toBe('REAUTH_REQUIRED');
+    expect((await connectionByPublicId(svc.deps.db, shop.connectionId))?.status).toBe('ACTIVE');
+  });
+});
