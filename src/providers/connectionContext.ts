@@ -62,7 +62,7 @@ export function createConnectionContext(deps: Deps, connector: Connector, row: C
           } catch (err) {
             if (err instanceof ProviderError && err.code === 'INVALID_GRANT') {
               await transitionConnection(deps.db, row.id, 'REAUTH_REQUIRED', { lastError: 'Refresh token rejected (invalid_grant)' }).catch(() => null);
-              deps.caches.connections?.invalidate(row.connectionId);
+              deps.caches.connections.invalidate(row.connectionId);
             }
             throw err;
           }

@@ -67,7 +67,7 @@ export const syncConnection: Task<'sync-connection'> = async (deps, data, ctx) =
     if (err instanceof ProviderError && !err.retryable) {
       // invalid_grant already moved the connection to REAUTH_REQUIRED; other permanent errors mark it ERROR.
       if (err.code !== 'INVALID_GRANT') await transitionConnection(deps.db, conn.id, 'ERROR', { lastError: `${err.code}: ${err.message}` }).catch(() => null);
-      deps.caches.connections?.invalidate(conn.connectionId);
+      deps.caches.connections.invalidate(conn.connectionId);
       log.warn({ code: err.code }, 'sync stopped: permanent provider error');
       return;
     }

@@ -49,7 +49,7 @@ export const deleteConnection: RouteModule = (app, deps) => {
           data: { provider: conn.provider },
         });
       });
-      deps.caches.connections?.invalidate(conn.connectionId);
+      deps.caches.connections.invalidate(conn.connectionId);
       return reply.status(204).send(null);
     },
   );

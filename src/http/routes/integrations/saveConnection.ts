@@ -52,7 +52,7 @@ export const saveConnection: RouteModule = (app, deps) => {
         await deps.queue.send(tx, 'sync-connection', { connectionId: conn.id, initial: true }, { singletonKey: conn.id });
         return active!;
       });
-      deps.caches.connections?.invalidate(publicId);
+      deps.caches.connections.invalidate(publicId);
       return reply.status(201).send(connectionToJson(saved));
     },
   );
