@@ -122,7 +122,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
 
 async function main(): Promise<void> {
-  const startRssMb = process.memoryUsage().rss / 1e6;
+  const startRssMb = process.memoryUsage.rss() / 1e6;
   const work = mkdtempSync(join(tmpdir(), 'synq-bench-'));
   const database = SOURCE === 'db' ? await loadDatabase(join(work, 'db')) : null;
   const readListedProducts = database ? (await import('../src/db/catalogFeeds.ts')).readListedProducts : null;
@@ -154,7 +154,8 @@ async function main(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
   clearInterval(sampler);
-  const peakRssMb = process.resourceUsage().maxRSS / 1024;
+  // maxRSS is in KiB; every figure here is in MB (10^6 bytes).
+  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
 
   // Baseline: the same raw bytes (JSON-LD, rendered once more into a file outside the timed
   // runs) through plain gzip at the same level, same stream machinery, into a null sink.
@@ -205,7 +206,7 @@ async function main(): Promise<void> {
     console.log(`  cpu:        pipeline ${median(runs.map((x) => x.cpu)).toFixed(2)} s vs plain gzip ${median(baseCpu).toFixed(2)} s → ratio ${(median(baseCpu) / median(runs.map((x) => x.cpu))).toFixed(2)}× (CPU seconds, all threads)`);
   }
   console.log(`  RSS:        ${(sampledRss / 1e6).toFixed(0)} MB max sampled during the builds (${(rssBeforeBuilds / 1e6).toFixed(0)} MB just before them)`);
-  console.log(`  peak RSS:   ${peakRssMb.toFixed(0)} MB process maximum so far (process-wide, includes ${database ? `${database.kind} and ` : ''}the Node runtime; ${startRssMb.toFixed(0)} MB before any work)`);
+  console.log(`  peak RSS:   ${peakRssMb.toFixed(0)} MB process maximum so far (process-wide, includes ${database ? (database.kind === 'pglite' ? 'the PGlite database and ' : 'the pg driver (not the server) and ') : ''}the Node runtime; ${startRssMb.toFixed(0)} MB before any work)`);
   await database?.close();
   rmSync(work, { recursive: true, force: true });
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { catalogBuildCommand } from '../cli/catalogBuild.ts';
 import { loadConfig, ConfigError } from '../config.ts';
 import { acceptsGzip } from '../http/routes/feeds/getFeedFile.ts';
 import { parseFeedFileName } from './formats.ts';
@@ -102,5 +103,13 @@ describe('feed config', () => {
     expect(problems({ ...ok, SYNQ_FEED_URL_TTL: '5' })[0]).toMatch(/SYNQ_FEED_URL_TTL/);
     expect(problems({ ...ok, SYNQ_FEED_S3_ENDPOINT: 'http://localhost:9000' })[0]).toMatch(/without SYNQ_FEED_S3_BUCKET/);
     expect(problems({ ...ok, SYNQ_FEED_S3_BUCKET: 'feeds', SYNQ_FEED_S3_ACCESS_KEY_ID: 'a' })[0]).toMatch(/set together/);
+  });
+});
+
+describe('synq catalog build', () => {
+  it('refuses a missing or malformed tenant with usage and exit code 2', async () => {
+    expect(await catalogBuildCommand([])).toBe(2);
+    expect(await catalogBuildCommand(['--tenant', 'not-a-uuid'])).toBe(2);
+    expect(await catalogBuildCommand(['--bogus'])).toBe(2);
   });
 });

@@ -6,6 +6,7 @@ import { JobQueue } from '../jobs/queue.ts';
 import { mintDevToken, isUuid, type Role } from '../http/auth.ts';
 import { runUntilSignalled } from '../main.ts';
 import { sandboxCommand } from './sandbox.ts';
+import { catalogBuildCommand } from './catalogBuild.ts';
 
 const USAGE = `usage: synq <command>
 
@@ -18,7 +19,9 @@ const USAGE = `usage: synq <command>
   sandbox shopify [--port 8081] [--schema <path>]
                         run the local fake Shopify for the offline OAuth flow
   sandbox woocommerce [--port 8082] [--manual-approve]
-                        run the local fake WooCommerce (app key flow, REST v3, webhooks)`;
+                        run the local fake WooCommerce (app key flow, REST v3, webhooks)
+  sandbox amazon [--port 8084] [--manual-approve] [--token-ttl 3600]
+                        run the local fake Amazon SP-API (consent, LWA, Listings Items)`;
 
 async function tokenCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -77,6 +80,12 @@ export async function main(argv: string[]): Promise<number> {
         return await tokenCommand(rest);
       case 'sandbox':
         return await sandboxCommand(rest);
+      case 'catalog':
+        if (rest[0] !== 'build') {
+          console.error('usage: synq catalog build --tenant <uuid>');
+          return 2;
+        }
+        return await catalogBuildCommand(rest.slice(1));
       case undefined:
       case 'help':
       case '--help':
