@@ -1,7 +1,10 @@
-// `synq sandbox shopify|woocommerce`: a local fake provider, so a newcomer can run the
+// `synq sandbox shopify|woocommerce|xero`: a local fake provider, so a newcomer can run the
 // whole authorize → push → webhook flow offline. It prints the variables to give Synq.
 import { parseArgs } from 'node:util';
 import { startWooCommerceFake } from '../providers/woocommerce/fake/index.ts';
+import { AMAZON_SANDBOX_USAGE, amazonSandbox } from './amazonSandbox.ts';
+import { QUICKBOOKS_SANDBOX_USAGE, quickbooksSandbox } from './quickbooksSandbox.ts';
+import { startXeroFake } from '../providers/xero/fake/index.ts';
 import { startShopifyFake } from '../providers/shopify/fake/index.ts';
 import { DEFAULT_SCHEMA_PATH, schemaFileExists } from '../providers/shopify/fake/schema.ts';
 
@@ -38,11 +41,45 @@ Inspect state: curl ${fake.url}/_control/stores/demo`);
   return 0;
 }
 
+async function xeroSandbox(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      port: { type: 'string', default: '8083' },
+      contracts: { type: 'string' },
+      'synq-url': { type: 'string', default: 'http://localhost:8080' },
+      'manual-approve': { type: 'boolean', default: false },
+    },
+  });
+  const synqUrl = (values['synq-url'] ?? 'http://localhost:8080').replace(/\/+$/, '');
+  const fake = await startXeroFake({
+    port: Number(values.port),
+    host: '127.0.0.1',
+    ...(values.contracts !== undefined ? { contractDir: values.contracts } : {}),
+    autoApprove: !values['manual-approve'],
+    webhookUrl: `${synqUrl}/unified/webhook/xero`,
+  });
+  const env = Object.entries(fake.env())
+    .map(([k, v]) => `${k}='${v}'`)
+    .join(' ');
+  console.log(`fake Xero listening on ${fake.url} (request validation: ${fake.schemaValidated ? 'on' : 'OFF'})
+Start Synq with:
+  ${env} npm start
+Webhooks go to ${synqUrl}/unified/webhook/xero. Check them: curl -X POST ${fake.url}/_control/webhooks/intent-to-receive
+Inspect state: curl ${fake.url}/_control/organisations`);
+  await waitForSignal();
+  await fake.close();
+  return 0;
+}
+
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const [provider, ...rest] = argv;
   if (provider === 'woocommerce') return wooSandbox(rest);
+  if (provider === 'amazon') return amazonSandbox(rest, waitForSignal);
+  if (provider === 'quickbooks') return quickbooksSandbox(rest, waitForSignal);
+  if (provider === 'xero') return xeroSandbox(rest);
   if (provider !== 'shopify') {
-    console.error('usage: synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]\n       synq sandbox woocommerce [--port 8082] [--index <wc-v3-index.json>] [--manual-approve]');
+    console.error('usage: synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]\n       synq sandbox woocommerce [--port 8082] [--index <wc-v3-index.json>] [--manual-approve]\n       synq sandbox xero [--port 8083] [--contracts <dir>] [--synq-url http://localhost:8080] [--manual-approve]\n       ' + QUICKBOOKS_SANDBOX_USAGE + '\n       ' + AMAZON_SANDBOX_USAGE);
     return 2;
   }
   const { values } = parseArgs({

@@ -24,11 +24,15 @@ export async function liveState(db: Queryable, state: string): Promise<OAuthStat
   return r ?? null;
 }
 
-/** The connect page fills in what the tenant chose; only while the state is live. */
-export async function chooseProvider(db: Queryable, state: string, provider: string, account: string): Promise<boolean> {
+/**
+ * The connect page fills in what the tenant chose, and the PKCE verifier when the provider
+ * takes one (a fresh one each time, so a resubmitted form never reuses a challenge); only
+ * while the state is live.
+ */
+export async function chooseProvider(db: Queryable, state: string, provider: string, account: string, pkceVerifier: string | null = null): Promise<boolean> {
   const rows = await db
     .update(oauthStates)
-    .set({ provider, account })
+    .set({ provider, account, pkceVerifier })
     .where(and(eq(oauthStates.stateHash, hashState(state)), isNull(oauthStates.consumedAt), gt(oauthStates.expiresAt, sql`now()`)))
     .returning({ h: oauthStates.stateHash });
   return rows.length > 0;

@@ -71,12 +71,12 @@ export async function finishTargets(
   db: Queryable,
   ids: string[],
   status: TargetStatus,
-  fields: { remoteId?: string | null; error?: string | null },
+  fields: { remoteId?: string | null; error?: string | null; remoteStatus?: string | null },
 ): Promise<void> {
   if (ids.length === 0) return;
   await db
     .update(pushTargets)
-    .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}) })
+    .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}), ...(fields.remoteStatus !== undefined ? { remoteStatus: fields.remoteStatus } : {}) })
     .where(inArray(pushTargets.id, ids));
 }
 

@@ -168,6 +168,8 @@ export const pushTargets = pgTable(
     attempts: integer('attempts').notNull().default(0),
     remoteId: text('remote_id'),
     error: text('error'),
+    // What the provider reports after accepting the push (PushResult.detail), e.g. Amazon's listing issues.
+    remoteStatus: text('remote_status'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

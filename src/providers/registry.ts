@@ -2,11 +2,17 @@
 import type { Config } from '../config.ts';
 import { createShopifyConnector } from './shopify/connector.ts';
 import { createWooCommerceConnector } from './woocommerce/connector.ts';
+import { createXeroConnector } from './xero/connector.ts';
+import { createQuickBooksConnector } from './quickbooks/connector.ts';
+import { createAmazonConnector } from './amazon/connector.ts';
 import type { Connector, ProviderId } from './types.ts';
 
 const FACTORIES: Record<ProviderId, (config: Config) => Connector> = {
   shopify: (config) => createShopifyConnector(config.shopify),
   woocommerce: (config) => createWooCommerceConnector(config.woocommerce),
+  xero: (config) => createXeroConnector(config.xero),
+  quickbooks: (config) => createQuickBooksConnector(config.quickbooks),
+  amazon: (config) => createAmazonConnector(config.amazon),
 };
 
 export interface ProviderRegistry {

@@ -2,7 +2,7 @@
 // scopes, limits, lifetimes) are data in `facts`; provider *behaviour* is the
 // methods below. Nothing outside src/providers/<name>/ knows a provider's quirks.
 
-export type ProviderId = 'shopify' | 'woocommerce';
+export type ProviderId = 'shopify' | 'woocommerce' | 'xero' | 'amazon' | 'quickbooks';
 export type Category = 'commerce' | 'accounting';
 
 export type RateLimitFacts =
@@ -130,6 +130,18 @@ export interface PushResult {
   remoteId: string;
   /** SKU -> provider variant id, for later updates and order matching. */
   variantIds: Record<string, string>;
+  /**
+   * What the provider says about the pushed data beyond "accepted", shown as the push
+   * target's remote_status (Amazon: 'live', 'accepted' while still processing, or
+   * 'issues: …' with the listing's issues).
+   */
+  detail?: string;
+}
+
+/** A provider's dry run of a push (Amazon VALIDATION_PREVIEW): nothing is stored at the provider. */
+export interface PushValidation {
+  valid: boolean;
+  issues: { sku: string; code: string; severity: string; message: string }[];
 }
 
 export interface NormalizedOrder {
@@ -191,6 +203,12 @@ export interface OAuth2Authorization {
   /** Verifies the provider's signed redirect. Throws ProviderError('VALIDATION') on any mismatch. */
   parseCallback(query: Record<string, string | string[] | undefined>, now?: Date): CallbackParams;
   exchangeCode(account: string, code: string, redirectUri: string, pkceVerifier?: string): Promise<Credentials>;
+  /**
+   * For providers whose callback does not name the account (Xero: the organisation is
+   * chosen on the consent page): asks the provider with the new token. parseCallback
+   * then returns account ''. Throws ProviderError.
+   */
+  resolveAccount?(credentials: Credentials): Promise<string>;
 }
 
 export interface CredentialPostAuthorizeRequest {
@@ -243,6 +261,8 @@ export interface Connector {
   // --- lifecycle ---
   subscribeWebhooks(ctx: ConnectionContext, callbackUrl: string): Promise<WebhookSubscription[]>;
   unsubscribeWebhooks(ctx: ConnectionContext, subscriptions: WebhookSubscription[]): Promise<void>;
+  /** Revokes the grant at the provider when the tenant disconnects (best effort); absent when the provider has no revocation endpoint. */
+  revokeGrant?(account: string, credentials: Credentials): Promise<void>;
 
   // --- push ---
   upsertProduct(ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult>;
@@ -253,6 +273,8 @@ export interface Connector {
    * recording it, so a crash never produces a duplicate at the provider.
    */
   findRemoteProduct(ctx: ConnectionContext, skus: string[]): Promise<string | null>;
+  /** Dry run of upsertProduct where the provider offers one: validates without storing. */
+  validateProduct?(ctx: ConnectionContext, product: PushProduct): Promise<PushValidation>;
 
   // --- inbound ---
   /**
@@ -265,6 +287,14 @@ export interface Connector {
   /** Which provider account a delivery is for (Shopify: X-Shopify-Shop-Domain). */
   webhookAccount(headers: Record<string, string | string[] | undefined>): string | null;
   normalizeWebhook(rawBody: Buffer, headers: Record<string, string | string[] | undefined>): InboundEvent;
+  /**
+   * For deliveries that batch events of several accounts (Xero's `events[]`, each naming its
+   * organisation): one entry per event, each stored on its own. When present, ingestion uses it
+   * instead of webhookAccount/normalizeWebhook; an empty list (Xero's intent-to-receive check)
+   * is answered 200 and stores nothing. Call only after verifyWebhook. Throws
+   * ProviderError('VALIDATION') for a body that does not match the provider's schema.
+   */
+  splitWebhook?(rawBody: Buffer): { account: string; inbound: InboundEvent }[];
 
   // --- background sync ---
   listProducts(ctx: ConnectionContext, cursor: string | null): Promise<Page<RemoteProductSummary>>;

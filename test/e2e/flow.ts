@@ -96,3 +96,96 @@ export async function pushAndSettle(svc: TestService, t: TestTenant, productId: 
     return body.targets.length > 0 && body.targets.every((x) => x.status !== 'queued' && x.status !== 'running') ? body : null;
   });
 }
+
+/**
+ * auth-url with provider "xero" → Xero's consent page (the fake auto-approves; PKCE S256) →
+ * our callback (code exchange with the verifier, GET /connections) → page with the connection id.
+ */
+export async function connectXeroOrg(svc: TestService, t: TestTenant): Promise<{ connectionId: string }> {
+  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: { provider: 'xero' } });
+  expect(authUrl.statusCode, authUrl.body).toBe(200);
+  const authorize = new URL((authUrl.json() as { auth_url: string }).auth_url);
+  expect(authorize.pathname.endsWith('/identity/connect/authorize')).toBe(true);
+  expect(authorize.searchParams.get('code_challenge_method')).toBe('S256');
+  const approved = await fetch(authorize, { redirect: 'manual' });
+  expect(approved.status, await approved.clone().text()).toBe(302);
+  const back = approved.headers.get('location')!;
+  expect(back.startsWith(`${svc.url}/api/v1/integrations/oauth/xero/callback`)).toBe(true);
+  const done = await fetch(back, { redirect: 'manual' });
+  const html = await done.text();
+  expect(done.status, html).toBe(200);
+  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
+  expect(m).not.toBeNull();
+  return { connectionId: m![1]! };
+}
+
+/**
+ * auth-url (provider "quickbooks", or the connect page for category "accounting") → Intuit's
+ * consent page (the fake auto-approves) → our callback with code, state and realmId → page
+ * with the connection id.
+ */
+export async function connectQuickBooksCompany(svc: TestService, t: TestTenant, via: 'direct' | 'page' = 'direct'): Promise<{ connectionId: string }> {
+  const payload = via === 'direct' ? { provider: 'quickbooks' } : { category: 'accounting' };
+  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload });
+  expect(authUrl.statusCode, authUrl.body).toBe(200);
+  let authorize = new URL((authUrl.json() as { auth_url: string }).auth_url);
+  if (via === 'page') {
+    expect(authorize.toString().startsWith(`${svc.url}/connect/`)).toBe(true);
+    expect(await (await fetch(authorize)).text()).toContain('QuickBooks Online');
+    const form = await fetch(authorize, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ provider: 'quickbooks' }).toString(),
+      redirect: 'manual',
+    });
+    expect(form.status, await form.clone().text()).toBe(302);
+    authorize = new URL(form.headers.get('location')!);
+  }
+  expect(authorize.pathname).toBe('/connect/oauth2');
+  expect(authorize.searchParams.get('scope')).toBe('com.intuit.quickbooks.accounting');
+  expect(authorize.searchParams.get('redirect_uri')).toBe(`${svc.url}/api/v1/integrations/oauth/quickbooks/callback`);
+  const approved = await fetch(authorize, { redirect: 'manual' });
+  expect(approved.status, await approved.clone().text()).toBe(302);
+  const callback = new URL(approved.headers.get('location')!);
+  expect(callback.searchParams.get('realmId')).toMatch(/^\d+$/);
+  const done = await fetch(callback, { redirect: 'manual' });
+  const html = await done.text();
+  expect(done.status, html).toBe(200);
+  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
+  expect(m).not.toBeNull();
+  return { connectionId: m![1]! };
+}
+
+/**
+ * auth-url → connect page → form (no account: Amazon names the seller) → Seller Central consent
+ * (auto-approve) → our callback with state, selling_partner_id and spapi_oauth_code → page with
+ * the connection id. The fake decides the seller (AmazonFake.setNextSeller before calling).
+ */
+export async function connectAmazonSeller(svc: TestService, t: TestTenant, expectedSeller: string): Promise<{ connectionId: string }> {
+  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: {} });
+  expect(authUrl.statusCode).toBe(200);
+  const connectUrl = (authUrl.json() as { auth_url: string }).auth_url;
+  expect(await (await fetch(connectUrl)).text()).toContain('Amazon');
+  const form = await fetch(connectUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ provider: 'amazon' }).toString(),
+    redirect: 'manual',
+  });
+  expect(form.status, await form.clone().text()).toBe(302);
+  const consent = new URL(form.headers.get('location')!);
+  expect(consent.pathname).toBe('/apps/authorize/consent');
+  expect(consent.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(consent.searchParams.get('redirect_uri')).toBe(`${svc.url}/api/v1/integrations/oauth/amazon/callback`);
+  const approved = await fetch(consent, { redirect: 'manual' });
+  expect(approved.status).toBe(302);
+  const back = new URL(approved.headers.get('location')!);
+  expect(back.searchParams.get('selling_partner_id')).toBe(expectedSeller);
+  expect(back.searchParams.get('spapi_oauth_code')).toBeTruthy();
+  const done = await fetch(back, { redirect: 'manual' });
+  const html = await done.text();
+  expect(done.status, html).toBe(200);
+  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
+  expect(m).not.toBeNull();
+  return { connectionId: m![1]! };
+}

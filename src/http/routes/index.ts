@@ -20,6 +20,8 @@ import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
 import { shopifyWebhook } from './webhooks/shopifyWebhook.ts';
+import { xeroWebhook } from './webhooks/xeroWebhook.ts';
+import { quickbooksWebhook } from './webhooks/quickbooksWebhook.ts';
 import { connectionWebhook } from './webhooks/connectionWebhook.ts';
 import { listOrders } from './oms/listOrders.ts';
 import { getOrder } from './oms/getOrder.ts';
@@ -35,6 +37,8 @@ export const publicRoutes: RouteModule[] = [
   keyReturn,
   unifiedWebhook,
   shopifyWebhook,
+  xeroWebhook,
+  quickbooksWebhook,
   connectionWebhook,
   getFeedFile,
 ];

@@ -14,7 +14,7 @@ import { createConnectionContext } from '../../providers/connectionContext.ts';
 import { ProviderError } from '../../providers/types.ts';
 import type { Task } from '../worker.ts';
 
-type Outcome = { ok: true; remoteId: string | null } | { ok: false; error: ProviderError };
+type Outcome = { ok: true; remoteId: string | null; detail?: string } | { ok: false; error: ProviderError };
 
 export const pushTask: Task<'push-task'> = async (deps, data) => {
   const { tenantId, productId, connectionId } = data;
@@ -53,7 +53,7 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
       const known = link?.remoteId ?? (attempt > 1 ? await connector.findRemoteProduct(ctx, product.variants.map((v) => v.sku)) : null);
       const res = await connector.upsertProduct(ctx, toPushProduct(product), known);
       variantIds = res.variantIds;
-      outcome = { ok: true, remoteId: res.remoteId };
+      outcome = { ok: true, remoteId: res.remoteId, ...(res.detail !== undefined ? { detail: res.detail } : {}) };
     } else {
       const skus = product?.variants.map((v) => v.sku) ?? [];
       const known = link?.remoteId ?? (skus.length ? await connector.findRemoteProduct(ctx, skus) : null);
@@ -89,7 +89,7 @@ async function record(
       } else if (action === 'DELETE') {
         await deleteLink(tx, productId, connectionId);
       }
-      await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null });
+      await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null, remoteStatus: outcome.detail ?? null });
       return;
     }
     const err = outcome.error;

@@ -58,9 +58,12 @@ export const authUrl: RouteModule = (app, deps) => {
             if (err instanceof ProviderError) throw badRequest(`${field}: ${err.message}`);
             throw err;
           }
-          verifier = connector.authorization.kind === 'oauth2' && connector.facts.supportsPkce ? newVerifier() : null;
-          authUrlValue = providerAuthorizeUrl(deps.config, connector, account, state, verifier ? challengeS256(verifier) : null);
+        } else {
+          // Nothing to ask (Xero: the organisation is picked on the provider's consent page).
+          account = '';
         }
+        verifier = connector.authorization.kind === 'oauth2' && connector.facts.supportsPkce ? newVerifier() : null;
+        authUrlValue = providerAuthorizeUrl(deps.config, connector, account, state, verifier ? challengeS256(verifier) : null);
       } else if (body.shop !== undefined) {
         throw badRequest('shop needs a provider');
       }

@@ -2,6 +2,7 @@
 // account (a Shopify shop domain) before handing the browser to the provider.
 import { Type } from '@sinclair/typebox';
 import { chooseProvider, liveState } from '../../../db/oauthStates.ts';
+import { challengeS256, newVerifier } from '../../../lib/pkce.ts';
 import { ProviderError, type Connector } from '../../../providers/types.ts';
 import type { App, RouteModule } from '../../app.ts';
 import { esc, Html, page } from '../../html.ts';
@@ -74,8 +75,9 @@ export const connectPage: RouteModule = (app, deps) => {
             return reply.status(400).send(renderChooser(req.params.state, [connector], { provider: connector.facts.id, message: err.message }));
           }
         }
-        if (!(await chooseProvider(deps.db, req.params.state, connector.facts.id, account))) return reply.status(400).send(expired());
-        const url = providerAuthorizeUrl(deps.config, connector, account, req.params.state, null);
+        const verifier = connector.authorization.kind === 'oauth2' && connector.facts.supportsPkce ? newVerifier() : null;
+        if (!(await chooseProvider(deps.db, req.params.state, connector.facts.id, account, verifier))) return reply.status(400).send(expired());
+        const url = providerAuthorizeUrl(deps.config, connector, account, req.params.state, verifier ? challengeS256(verifier) : null);
         return reply.redirect(url, 302);
       },
     );

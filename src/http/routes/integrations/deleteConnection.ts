@@ -1,11 +1,11 @@
-// Disconnect: remove our webhook subscriptions at the provider where possible
+// Disconnect: remove our webhook subscriptions and revoke the grant at the provider where possible
 // (best effort, outside any transaction), then DISCONNECTED + audit. Reconciliation
 // and pushes skip non-ACTIVE connections, so sync stops with the status change.
 import { Type } from '@sinclair/typebox';
 import { withTenant } from '../../../db/client.ts';
 import { tenantConnectionById, tenantConnectionByPublicId, transitionConnection } from '../../../db/connections.ts';
 import { writeAudit } from '../../../db/audit.ts';
-import { createConnectionContext } from '../../../providers/connectionContext.ts';
+import { createConnectionContext, openCredentials } from '../../../providers/connectionContext.ts';
 import type { RouteModule } from '../../app.ts';
 import { notFound } from '../../errors.ts';
 import { isUuid } from '../../auth.ts';
@@ -36,6 +36,13 @@ export const deleteConnection: RouteModule = (app, deps) => {
           await connector.unsubscribeWebhooks(createConnectionContext(deps, connector, conn), conn.webhookSubscriptions);
         } catch (err) {
           req.log.warn({ connectionId: conn.connectionId, err: err instanceof Error ? err.message : 'error' }, 'could not remove webhook subscriptions');
+        }
+      }
+      if (connector?.revokeGrant && (conn.status === 'ACTIVE' || conn.status === 'PENDING')) {
+        try {
+          await connector.revokeGrant(conn.account, openCredentials(deps, conn));
+        } catch (err) {
+          req.log.warn({ connectionId: conn.connectionId, err: err instanceof Error ? err.message : 'error' }, 'could not revoke the grant at the provider');
         }
       }
       await withTenant(deps.db, req.auth.tenantId, async (tx) => {

@@ -36,7 +36,8 @@ export const oauthCallback: RouteModule = (app, deps) => {
       }
       const state = await consumeState(deps.db, params.state);
       if (!state) return reply.status(400).send(failure('This link has expired', 'The authorization request was already used or has expired.'));
-      if (state.provider !== connector.facts.id || (state.account !== null && state.account !== params.account)) {
+      // An account of '' (or null) was not asked for up front: the provider names it on the callback (QuickBooks' realmId).
+      if (state.provider !== connector.facts.id || (state.account !== null && state.account !== '' && state.account !== params.account)) {
         return reply.status(400).send(failure('Account mismatch', 'The provider answered for a different account than the one requested.'));
       }
       let creds: Credentials;
@@ -47,7 +48,17 @@ export const oauthCallback: RouteModule = (app, deps) => {
         req.log.warn({ provider: connector.facts.id, code: err instanceof ProviderError ? err.code : 'unknown' }, 'code exchange failed');
         return reply.status(status).send(failure('Could not finish connecting', 'The provider did not accept the authorization.'));
       }
-      const row = await createPendingConnection(deps, connector, state, params.account, creds, req.log);
+      let account = params.account;
+      if (auth.resolveAccount) {
+        try {
+          account = await auth.resolveAccount(creds);
+        } catch (err) {
+          const status = err instanceof ProviderError && err.retryable ? 502 : 400;
+          req.log.warn({ provider: connector.facts.id, code: err instanceof ProviderError ? err.code : 'unknown' }, 'account lookup after the exchange failed');
+          return reply.status(status).send(failure('Could not finish connecting', 'The provider did not say which account was authorized.'));
+        }
+      }
+      const row = await createPendingConnection(deps, connector, state, account, creds, req.log);
       return sendConnected(reply, state, connector, row);
     },
   );

@@ -12,6 +12,8 @@ const Target = Type.Object({
   attempts: Type.Integer(),
   remote_id: Type.Union([Type.String(), Type.Null()]),
   error: Type.Union([Type.String(), Type.Null()]),
+  /** What the provider reported after accepting the push (Amazon: live, accepted, issues: …); null when it says nothing more. */
+  remote_status: Type.Union([Type.String(), Type.Null()]),
   updated_at: Type.String(),
 });
 
@@ -53,6 +55,7 @@ export const getPushJob: RouteModule = (app, deps) => {
           attempts: t.attempts,
           remote_id: t.remoteId,
           error: t.error,
+          remote_status: t.remoteStatus,
           updated_at: t.updatedAt.toISOString(),
         })),
       };

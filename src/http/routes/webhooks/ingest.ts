@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { activeConnectionsByAccount } from '../../../db/connections.ts';
 import type { Deps } from '../../../deps.ts';
-import { ProviderError, type InboundEvent, type ProviderId } from '../../../providers/types.ts';
+import { ProviderError, type Connector, type InboundEvent, type ProviderId } from '../../../providers/types.ts';
 import { badRequest, unauthorized } from '../../errors.ts';
 import { decodeUtf8 } from './rawBody.ts';
 
@@ -36,6 +36,27 @@ export async function storeEvent(
   return { eventId: outcome.eventId, duplicate: outcome.kind === 'duplicate' };
 }
 
+type Headers = Record<string, string | string[] | undefined>;
+
+/**
+ * A verified delivery as the events to store: one for most providers (the raw body is
+ * the event), one per event for providers that batch (the event's own JSON is stored).
+ * A ProviderError from the connector is the sender's bad payload: 400.
+ */
+function splitDelivery(connector: Connector, raw: Buffer, headers: Headers): { account: string; inbound: InboundEvent; rawBody: string }[] {
+  const text = decodeUtf8(raw);
+  if (text === null) throw badRequest('Webhook body is not valid UTF-8 text');
+  try {
+    if (connector.splitWebhook) return connector.splitWebhook(raw).map((e) => ({ ...e, rawBody: JSON.stringify(e.inbound.data) }));
+    const account = connector.webhookAccount(headers);
+    if (account === null) throw badRequest('Webhook does not name a valid account');
+    return [{ account, inbound: connector.normalizeWebhook(raw, headers), rawBody: text }];
+  } catch (err) {
+    if (err instanceof ProviderError) throw badRequest(err.message);
+    throw err;
+  }
+}
+
 export type ProviderWebhookResult = { status: 'accepted'; event_ids: string[] } | { status: 'ignored' };
 
 /**
@@ -57,32 +78,21 @@ export async function ingestProviderWebhook(
   }
   deps.metrics.webhookVerifications.inc({ source: providerId, outcome: 'ok' });
 
-  const account = connector.webhookAccount(req.headers);
-  if (account === null) throw badRequest('Webhook does not name a valid account');
-  const rawBody = decodeUtf8(req.rawBody);
-  if (rawBody === null) throw badRequest('Webhook body is not valid UTF-8 text');
-  let inbound: InboundEvent;
-  try {
-    inbound = connector.normalizeWebhook(req.rawBody, req.headers);
-  } catch (err) {
-    if (err instanceof ProviderError) throw badRequest(err.message);
-    throw err;
-  }
-  if (inbound.event.length === 0 || inbound.event.length > 200) throw badRequest('Webhook event name is empty or too long');
-  const providerEventId = inbound.providerEventId !== null && inbound.providerEventId.length <= 255 ? inbound.providerEventId : null;
-  const dedupeKey = providerEventId ?? sha256Hex(req.rawBody);
-
-  const targets = await activeConnectionsByAccount(deps.db, providerId, account);
+  const deliveries = splitDelivery(connector, req.rawBody, req.headers);
   const eventIds: string[] = [];
-  for (const c of targets) {
-    // One transaction per connection: they may belong to different tenants. If one fails
-    // the provider retries the delivery and the ones already stored dedupe.
-    const stored = await storeEvent(deps, c, { source: providerId, event: inbound.event, dedupeKey, rawBody });
-    if (stored) eventIds.push(stored.eventId);
+  for (const { account, inbound, rawBody } of deliveries) {
+    if (inbound.event.length === 0 || inbound.event.length > 200) throw badRequest('Webhook event name is empty or too long');
+    const providerEventId = inbound.providerEventId !== null && inbound.providerEventId.length <= 255 ? inbound.providerEventId : null;
+    const dedupeKey = providerEventId ?? sha256Hex(rawBody);
+    const targets = await activeConnectionsByAccount(deps.db, providerId, account);
+    for (const c of targets) {
+      // One transaction per connection: they may belong to different tenants. If one fails
+      // the provider retries the delivery and the ones already stored dedupe.
+      const stored = await storeEvent(deps, c, { source: providerId, event: inbound.event, dedupeKey, rawBody });
+      if (stored) eventIds.push(stored.eventId);
+    }
+    if (targets.length === 0) deps.log.info({ provider: providerId, account, event: inbound.event }, 'webhook for an account without an active connection ignored');
   }
-  if (eventIds.length === 0) {
-    deps.log.info({ provider: providerId, account, event: inbound.event }, 'webhook for an account without an active connection ignored');
-    return { status: 'ignored' };
-  }
+  if (eventIds.length === 0) return { status: 'ignored' };
   return { status: 'accepted', event_ids: eventIds };
 }

@@ -1,0 +1,77 @@
+// The Amazon SP-API connector: wires facts, the LWA authorization, the throttled SP-API
+// client, Listings Items push and EventBridge-forwarded notifications into the Connector
+// interface. Quirks live in the files it imports.
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { AmazonAppConfig } from '../../config.ts';
+import type { ConnectorWith, OAuth2Authorization, PushValidation, ConnectionContext, PushProduct } from '../types.ts';
+import { AMAZON_FACTS, SELLER_ID } from './facts.ts';
+import { AmazonListings } from './listings.ts';
+import { createLwaAuthorization, refreshLwa } from './lwa.ts';
+import { loadNotificationSchemas, normalizeNotification, orderFromNotification, verifyNotificationSecret, type NotificationSchemas } from './notifications.ts';
+import { SpApiClient } from './spApi.ts';
+
+/** src/providers/amazon -> the repository root is three levels up; the published models sit beside it. */
+export const DEFAULT_NOTIFICATION_SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'contracts', 'amazon');
+
+export interface AmazonConnectorOptions {
+  fetch?: typeof fetch;
+  /** Per HTTP call. 30 s: a listings PUT is answered after synchronous validation. */
+  timeoutMs?: number;
+  /** Longest in-process wait for the per-seller bucket before answering RATE_LIMITED. */
+  maxThrottleWaitMs?: number;
+  notificationSchemaDir?: string;
+}
+
+export type AmazonConnector = ConnectorWith<OAuth2Authorization> & {
+  validateProduct(ctx: ConnectionContext, product: PushProduct): Promise<PushValidation>;
+  /** Where the notification schemas came from; null = structural checks only. */
+  readonly notificationSchemaSource: string | null;
+};
+
+export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnectorOptions = {}): AmazonConnector {
+  const http = { fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000 };
+  const api = new SpApiClient(cfg, { ...http, maxThrottleWaitMs: opts.maxThrottleWaitMs ?? 10_000 });
+  const listings = new AmazonListings(cfg, api);
+  let schemas: NotificationSchemas | null = null;
+  // Loaded on first use, not at import time or start-up of a server that never sees Amazon.
+  const notificationSchemas = () => (schemas ??= loadNotificationSchemas(opts.notificationSchemaDir ?? DEFAULT_NOTIFICATION_SCHEMA_DIR));
+
+  return {
+    facts: AMAZON_FACTS,
+    isConfigured: () => cfg.appId !== '' && cfg.clientId !== '' && cfg.clientSecret !== '',
+    normalizeAccount: (input) => (SELLER_ID.test(input.trim()) ? input.trim() : null),
+    // The account comes from Amazon's callback, never from the tenant: nothing to resolve.
+    verifyAccount: async () => {},
+    authorization: createLwaAuthorization(http, cfg),
+    refresh: (_account, current) => refreshLwa(http, cfg, current),
+
+    // Notifications are routed by an EventBridge destination the operator sets up in AWS;
+    // there is nothing to subscribe to through SP-API from here.
+    subscribeWebhooks: async () => [],
+    unsubscribeWebhooks: async () => {},
+
+    upsertProduct: (ctx, product, remoteId) => listings.upsert(ctx, product, remoteId),
+    deleteProduct: (ctx, remoteId) => listings.delete(ctx, remoteId),
+    findRemoteProduct: (ctx, skus) => listings.find(ctx, skus),
+    validateProduct: (ctx, product) => listings.validate(ctx, product),
+
+    verifyWebhook: (_raw, headers, credentials) => verifyNotificationSecret(headers, credentials),
+    isWebhookPing: () => false,
+    // The URL names the connection and the secret is the connection's own: no header names the seller.
+    webhookAccount: () => null,
+    normalizeWebhook: (raw) => normalizeNotification(notificationSchemas(), raw),
+
+    listProducts: (ctx, cursor) => listings.list(ctx, cursor),
+    /**
+     * Empty by design: the Orders API (orders/v0) model is not among the contracts Synq is
+     * built and tested against (../shared/contracts/amazon has Listings Items, Notifications,
+     * Sellers and Product Type Definitions), so no order is imported by polling yet.
+     */
+    listOrders: async () => ({ items: [], nextCursor: null }),
+    orderFromEvent: orderFromNotification,
+    get notificationSchemaSource() {
+      return notificationSchemas().source;
+    },
+  };
+}
