@@ -16,6 +16,7 @@ const USAGE = `usage: synq <command>
   migrate               apply database migrations and exit
   token --tenant <uuid> --org <uuid> [--role ADMIN|EDITOR|VIEWER] [--sub <id>] [--ttl 1h]
                         print a development token signed with the dev secret
+  sandbox all           every local fake provider at once (ports 8081–8085)
   sandbox shopify [--port 8081] [--schema <path>]
                         run the local fake Shopify for the offline OAuth flow
   sandbox woocommerce [--port 8082] [--manual-approve]

@@ -1,5 +1,6 @@
-// `synq sandbox shopify|woocommerce|xero`: a local fake provider, so a newcomer can run the
-// whole authorize → push → webhook flow offline. It prints the variables to give Synq.
+// `synq sandbox shopify|woocommerce|xero|quickbooks|amazon|all`: local fake providers, so a newcomer
+// can run the whole authorize → push → webhook flow offline. Each prints the variables to give Synq;
+// `all` starts every fake at once on its default port (8081–8085) for local demos.
 import { parseArgs } from 'node:util';
 import { startWooCommerceFake } from '../providers/woocommerce/fake/index.ts';
 import { AMAZON_SANDBOX_USAGE, amazonSandbox } from './amazonSandbox.ts';
@@ -14,7 +15,7 @@ const waitForSignal = () =>
     process.once('SIGTERM', () => resolve());
   });
 
-async function wooSandbox(argv: string[]): Promise<number> {
+async function wooSandbox(argv: string[], wait: () => Promise<void> = waitForSignal): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -36,12 +37,12 @@ Start Synq with:
   WOOCOMMERCE_APP_NAME=Synq SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK=true npm start
 and connect the store URL ${fake.storeUrl('demo')} (any /stores/<name> works).
 Inspect state: curl ${fake.url}/_control/stores/demo`);
-  await waitForSignal();
+  await wait();
   await fake.close();
   return 0;
 }
 
-async function xeroSandbox(argv: string[]): Promise<number> {
+async function xeroSandbox(argv: string[], wait: () => Promise<void> = waitForSignal): Promise<number> {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -67,23 +68,40 @@ Start Synq with:
   ${env} npm start
 Webhooks go to ${synqUrl}/unified/webhook/xero. Check them: curl -X POST ${fake.url}/_control/webhooks/intent-to-receive
 Inspect state: curl ${fake.url}/_control/organisations`);
-  await waitForSignal();
+  await wait();
   await fake.close();
   return 0;
 }
 
 export async function sandboxCommand(argv: string[]): Promise<number> {
   const [provider, ...rest] = argv;
+  if (provider === 'all') {
+    // One signal stops every fake; each keeps its own default port and prints its own variables.
+    const stop = waitForSignal();
+    const wait = () => stop;
+    const codes = await Promise.all([
+      shopifySandbox([], wait),
+      wooSandbox([], wait),
+      xeroSandbox([], wait),
+      quickbooksSandbox([], wait),
+      amazonSandbox([], wait),
+    ]);
+    return Math.max(...codes);
+  }
   if (provider === 'woocommerce') return wooSandbox(rest);
   if (provider === 'amazon') return amazonSandbox(rest, waitForSignal);
   if (provider === 'quickbooks') return quickbooksSandbox(rest, waitForSignal);
   if (provider === 'xero') return xeroSandbox(rest);
   if (provider !== 'shopify') {
-    console.error('usage: synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]\n       synq sandbox woocommerce [--port 8082] [--index <wc-v3-index.json>] [--manual-approve]\n       synq sandbox xero [--port 8083] [--contracts <dir>] [--synq-url http://localhost:8080] [--manual-approve]\n       ' + QUICKBOOKS_SANDBOX_USAGE + '\n       ' + AMAZON_SANDBOX_USAGE);
+    console.error('usage: synq sandbox all   (every fake below on its default port)\n       synq sandbox shopify [--port 8081] [--schema <path>] [--client-id ID] [--client-secret SECRET]\n       synq sandbox woocommerce [--port 8082] [--index <wc-v3-index.json>] [--manual-approve]\n       synq sandbox xero [--port 8083] [--contracts <dir>] [--synq-url http://localhost:8080] [--manual-approve]\n       ' + QUICKBOOKS_SANDBOX_USAGE + '\n       ' + AMAZON_SANDBOX_USAGE);
     return 2;
   }
+  return shopifySandbox(rest);
+}
+
+async function shopifySandbox(argv: string[], wait: () => Promise<void> = waitForSignal): Promise<number> {
   const { values } = parseArgs({
-    args: rest,
+    args: argv,
     options: {
       port: { type: 'string', default: '8081' },
       host: { type: 'string', default: '127.0.0.1' },
@@ -107,7 +125,7 @@ export async function sandboxCommand(argv: string[]): Promise<number> {
 Start Synq with:
   SHOPIFY_CLIENT_ID=${values['client-id']} SHOPIFY_CLIENT_SECRET=${values['client-secret']} SYNQ_SHOPIFY_SHOP_URL_TEMPLATE='${fake.shopUrlTemplate}' npm start
 Inspect state: curl ${fake.url}/_control/shops`);
-  await waitForSignal();
+  await wait();
   await fake.close();
   return 0;
 }
