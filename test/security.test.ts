@@ -123,6 +123,11 @@ describe('hostile bodies', () => {
       { payload: Buffer.alloc(10 * 1024 * 1024 + 1, 0x20), type: 'application/json', expect: 413 },
       { payload: '[]', type: 'application/json', expect: 400 },
       { payload: '{"title":"x","__proto__":{"admin":true}}', type: 'application/json', expect: 400 },
+      // PostgreSQL cannot store U+0000, and a lone surrogate would be silently altered.
+      { payload: '{"title":"a\\u0000b"}', type: 'application/json', expect: 400 },
+      { payload: '{"title":"x","description":"a\\u0000b"}', type: 'application/json', expect: 400 },
+      { payload: '{"title":"\\ud800"}', type: 'application/json', expect: 400 },
+      { payload: '{"title":"x","variants":[{"sku":"Z1","price":"1","currency":"USD","option_values":{"a\\u0000":"b"}}]}', type: 'application/json', expect: 400 },
     ];
     for (const c of cases) {
       const res = await svc.app.inject({ method: 'POST', url: '/api/v1/pim/products', headers: { ...h, 'content-type': c.type }, payload: c.payload });

@@ -10,7 +10,8 @@ import { Ajv } from 'ajv';
 import addFormatsImport from 'ajv-formats';
 import type { Deps } from '../deps.ts';
 import { authenticate, requireRole, type AuthContext } from './auth.ts';
-import { classifyError, statusFor } from './errors.ts';
+import { badRequest, classifyError, statusFor } from './errors.ts';
+import { findUnstorableText } from './textSafety.ts';
 import { ensureTenant } from '../db/tenants.ts';
 import { tenantRoutes, publicRoutes } from './routes/index.ts';
 
@@ -60,6 +61,13 @@ export async function buildApp(deps: Deps): Promise<App> {
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));
 
   app.decorateRequest('auth', null as unknown as AuthContext);
+
+  app.addHook('preValidation', async (req) => {
+    // Parsed JSON bodies only; webhook routes see raw Buffers and check their own bytes.
+    if (req.body === null || typeof req.body !== 'object' || Buffer.isBuffer(req.body)) return;
+    const where = findUnstorableText(req.body);
+    if (where !== null) throw badRequest(`${where} contains a NUL character or an unpaired surrogate`);
+  });
 
   app.addHook('onResponse', async (req, reply) => {
     const route = req.routeOptions.url ?? 'unmatched';
