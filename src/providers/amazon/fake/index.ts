@@ -11,6 +11,7 @@ import { DEFAULT_CONTRACT_PATH, loadListingsContract } from './contract.ts';
 import { handleListings, type ListingsDeps } from './listingsApi.ts';
 import { handleConsent, handleToken, type LwaFakeOptions } from './lwa.ts';
 import { FakeWorld, type FailureInjection, type FakeIssue, type FakeListing, type FakeStats, type HttpAnswer } from './state.ts';
+import { readBody } from '../../fakeHttp.ts';
 
 export type { FailureInjection, FakeIssue, FakeStats } from './state.ts';
 
@@ -66,22 +67,6 @@ export interface AmazonFake {
   forwardNotification(target: string, secret: string | null, notification: unknown, headerName?: string): Promise<ForwardResult>;
   reset(): void;
   close(): Promise<void>;
-}
-
-const MAX_BODY = 5 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 /** The event EventBridge delivers for an SP-API notification (source aws.partner/sellingpartnerapi.amazon). */

@@ -11,6 +11,7 @@ import { handleApi, type ApiDeps } from './api.ts';
 import { handleAuthorize, handleRevoke, handleToken, revokeGrantOf, type OAuthDeps } from './oauth.ts';
 import { FakeWorld, type FailureInjection, type FakeItem, type FakeStats, type HttpAnswer } from './state.ts';
 import { DEFAULT_CONTRACT_DIR, loadContract } from './xsdSchema.ts';
+import { jsonObject, readBody as readBodyWithin } from '../../fakeHttp.ts';
 
 export type { FailureInjection, FakeStats } from './state.ts';
 
@@ -67,28 +68,9 @@ export interface QuickBooksFake {
 }
 
 const MAX_BODY = 2 * 1024 * 1024;
+const readBody = (req: IncomingMessage) => readBodyWithin(req, MAX_BODY);
 /** CloudEvents types name the operation in the past tense (qbo.invoice.created.v1). */
 const PAST: Record<string, string> = { Create: 'created', Update: 'updated', Delete: 'deleted', Merge: 'merged', Void: 'voided', Emailed: 'emailed' };
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function jsonObject(raw: string): Record<string, unknown> {
-  if (raw.trim() === '') return {};
-  const v = JSON.parse(raw) as unknown;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
 
 export async function startQuickBooksFake(opts: QuickBooksFakeOptions): Promise<QuickBooksFake> {
   const log = opts.log ?? ((line: string) => console.log(line));

@@ -9,6 +9,7 @@ import { handleAccessToken, handleAuthorize, type OAuthDeps } from './oauthRoute
 import { loadSchema } from './schema.ts';
 import { FakeStore, isShopDomain, type FailureInjection, type FakeOrder, type FakeStats } from './state.ts';
 import { orderPayload, sendWebhook, storeOrder, type DeliveryResult, type OrderInput } from './webhooksOut.ts';
+import { jsonObject as jsonBody, readBody } from '../../fakeHttp.ts';
 
 export type { FailureInjection, FailureKind, FakeStats } from './state.ts';
 export type { DeliveryResult, OrderInput } from './webhooksOut.ts';
@@ -58,22 +59,6 @@ export interface ShopifyFake {
 }
 
 const API_VERSION = '2025-01';
-const MAX_BODY = 5 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 /** JSON or form body as fields, like Shopify's token endpoint accepts. */
 function formFields(req: IncomingMessage, raw: string): URLSearchParams {
   if ((req.headers['content-type'] ?? '').includes('application/json')) {
@@ -87,12 +72,6 @@ function formFields(req: IncomingMessage, raw: string): URLSearchParams {
     return out;
   }
   return new URLSearchParams(raw);
-}
-
-function jsonBody(raw: string): Record<string, unknown> {
-  if (raw.trim() === '') return {};
-  const v = JSON.parse(raw) as unknown;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<ShopifyFake> {

@@ -9,6 +9,7 @@ import { handleRest, type RestDeps } from './rest.ts';
 import { DEFAULT_INDEX_PATH, loadContract } from './schema.ts';
 import { FakeWorld, isStoreName, nowGmt, type FailureInjection, type FakeOrder, type FakeStats, type FakeStoreData, type HttpAnswer } from './state.ts';
 import { deliver, deliverPing, type DeliveryResult } from './webhooksOut.ts';
+import { jsonObject as jsonBody, readBody } from '../../fakeHttp.ts';
 
 export type { DeliveryResult } from './webhooksOut.ts';
 export type { FailureInjection, FakeStats } from './state.ts';
@@ -54,28 +55,6 @@ export interface WooCommerceFake {
   idle(): Promise<void>;
   reset(): void;
   close(): Promise<void>;
-}
-
-const MAX_BODY = 5 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function jsonBody(raw: string): Record<string, unknown> {
-  if (raw.trim() === '') return {};
-  const v = JSON.parse(raw) as unknown;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<WooCommerceFake> {

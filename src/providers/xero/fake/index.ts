@@ -10,6 +10,7 @@ import { DEFAULT_CONTRACT_DIR, loadXeroContract } from './contract.ts';
 import { handleAuthorize, handleRevocation, handleToken } from './identity.ts';
 import { FakeWorld, type FailureInjection, type FakeItem, type FakeStats, type HttpAnswer } from './state.ts';
 import { deliverEvents, eventPayload, intentToReceive, type DeliveryResult, type EventInput, type IntentToReceiveResult, type WebhookTarget } from './webhooksOut.ts';
+import { jsonObject, readBody } from '../../fakeHttp.ts';
 
 export type { DeliveryResult, EventInput, IntentToReceiveResult } from './webhooksOut.ts';
 export type { FailureInjection, FakeItem, FakeStats } from './state.ts';
@@ -65,28 +66,6 @@ export interface XeroFake {
   intentToReceive(): Promise<IntentToReceiveResult>;
   reset(): void;
   close(): Promise<void>;
-}
-
-const MAX_BODY = 5 * 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (c: Buffer) => {
-      size += c.length;
-      if (size > MAX_BODY) reject(new Error('body too large'));
-      else chunks.push(c);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
-function jsonObject(raw: string): Record<string, unknown> {
-  if (raw.trim() === '') return {};
-  const v = JSON.parse(raw) as unknown;
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 }
 
 export async function startXeroFake(opts: XeroFakeOptions = {}): Promise<XeroFake> {
