@@ -12,6 +12,7 @@ import { Type } from '@sinclair/typebox';
 import { verifyHmacSha256 } from '../../lib/signatures.ts';
 import { compileValidator } from '../../lib/validate.ts';
 import { ProviderError, type InboundEvent } from '../types.ts';
+import { header } from '../../lib/headers.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -74,11 +75,6 @@ const OPERATIONS: Record<string, string> = {
 export function eventName(entity: string, operation: string): string {
   const op = operation.toLowerCase();
   return `accounting.${entity.toLowerCase()}.${OPERATIONS[op] ?? op}`;
-}
-
-function header(headers: Headers, name: string): string | undefined {
-  for (const [k, v] of Object.entries(headers)) if (k.toLowerCase() === name) return typeof v === 'string' ? v : undefined;
-  return undefined;
 }
 
 export function verifyQboWebhook(verifierToken: string, rawBody: Buffer, headers: Headers): boolean {

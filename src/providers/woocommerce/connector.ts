@@ -17,7 +17,8 @@ import { WooRestClient } from './http.ts';
 import { createKeyAuthorization } from './keyAuth.ts';
 import { orderFromWoo } from './mapping.ts';
 import { deleteProduct, findRemoteProduct, upsertProduct } from './products.ts';
-import { header, isWooPing, normalizeWooWebhook, verifyWooWebhook } from './webhooks.ts';
+import { isWooPing, normalizeWooWebhook, verifyWooWebhook } from './webhooks.ts';
+import { header } from '../../lib/headers.ts';
 
 export interface WooConnectorOptions {
   fetch?: typeof fetch;

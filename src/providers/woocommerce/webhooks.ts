@@ -4,17 +4,9 @@
 // form-encoded "webhook_id=N" ping.
 import { verifyHmacSha256 } from '../../lib/signatures.ts';
 import { ProviderError, type Credentials, type InboundEvent } from '../types.ts';
+import { header } from '../../lib/headers.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
-
-/** Header lookup that ignores case; a repeated header is ambiguous and counts as absent. */
-export function header(headers: Headers, name: string): string | undefined {
-  const wanted = name.toLowerCase();
-  for (const [k, v] of Object.entries(headers)) {
-    if (k.toLowerCase() === wanted) return typeof v === 'string' ? v : undefined;
-  }
-  return undefined;
-}
 
 const EVENTS: Record<string, string> = {
   'order.created': 'order.created',

@@ -7,6 +7,7 @@ import { verifyHmacSha256 } from '../../lib/signatures.ts';
 import { compileValidator } from '../../lib/validate.ts';
 import { ProviderError, type InboundEvent } from '../types.ts';
 import { normalizeTenantId } from './facts.ts';
+import { header } from '../../lib/headers.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
@@ -36,11 +37,6 @@ export const XeroWebhookPayload = Type.Object({
 });
 export type XeroWebhookPayload = Static<typeof XeroWebhookPayload>;
 const checkPayload = compileValidator(XeroWebhookPayload);
-
-function header(headers: Headers, name: string): string | undefined {
-  const v = headers[name];
-  return typeof v === 'string' ? v : undefined;
-}
 
 export function verifyXeroWebhook(webhookKey: string, rawBody: Buffer, headers: Headers): boolean {
   // No key configured means reject, never "skip verification".
