@@ -13,11 +13,27 @@ export async function waitFor<T>(probe: () => Promise<T | null | undefined | fal
   }
 }
 
-/** auth-url → connect page → form → Shopify authorize (auto-approve) → our callback. Returns the new connection id. */
-export async function connectShop(svc: TestService, t: TestTenant, shop: string): Promise<{ connectionId: string }> {
+
+/** auth-url with no body: the hosted connect page's URL. */
+export async function connectPageUrl(svc: TestService, t: TestTenant): Promise<string> {
   const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: {} });
   expect(authUrl.statusCode).toBe(200);
-  const connectUrl = (authUrl.json() as { auth_url: string }).auth_url;
+  return (authUrl.json() as { auth_url: string }).auth_url;
+}
+
+/** Follows the provider's redirect back to Synq and reads the new connection id off the success page. */
+export async function connectionFromSuccessPage(callback: string | URL): Promise<{ connectionId: string }> {
+  const done = await fetch(callback, { redirect: 'manual' });
+  const html = await done.text();
+  expect(done.status, html).toBe(200);
+  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
+  expect(m).not.toBeNull();
+  return { connectionId: m![1]! };
+}
+
+/** auth-url → connect page → form → Shopify authorize (auto-approve) → our callback. Returns the new connection id. */
+export async function connectShop(svc: TestService, t: TestTenant, shop: string): Promise<{ connectionId: string }> {
+  const connectUrl = await connectPageUrl(svc, t);
   expect(connectUrl.startsWith(`${svc.url}/connect/`)).toBe(true);
 
   const pageRes = await fetch(connectUrl);
@@ -39,12 +55,7 @@ export async function connectShop(svc: TestService, t: TestTenant, shop: string)
   const callback = approved.headers.get('location')!;
   expect(callback.startsWith(`${svc.url}/api/v1/integrations/oauth/shopify/callback`)).toBe(true);
 
-  const done = await fetch(callback, { redirect: 'manual' });
-  const html = await done.text();
-  expect(done.status, html).toBe(200);
-  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
-  expect(m).not.toBeNull();
-  return { connectionId: m![1]! };
+  return connectionFromSuccessPage(callback);
 }
 
 /**
@@ -53,9 +64,7 @@ export async function connectShop(svc: TestService, t: TestTenant, shop: string)
  * connection id. Returns the new connection id.
  */
 export async function connectWooStore(svc: TestService, t: TestTenant, storeUrl: string): Promise<{ connectionId: string }> {
-  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: {} });
-  expect(authUrl.statusCode).toBe(200);
-  const connectUrl = (authUrl.json() as { auth_url: string }).auth_url;
+  const connectUrl = await connectPageUrl(svc, t);
   const pageRes = await fetch(connectUrl);
   expect(await pageRes.text()).toContain('WooCommerce');
 
@@ -148,12 +157,7 @@ export async function connectQuickBooksCompany(svc: TestService, t: TestTenant, 
   expect(approved.status, await approved.clone().text()).toBe(302);
   const callback = new URL(approved.headers.get('location')!);
   expect(callback.searchParams.get('realmId')).toMatch(/^\d+$/);
-  const done = await fetch(callback, { redirect: 'manual' });
-  const html = await done.text();
-  expect(done.status, html).toBe(200);
-  const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
-  expect(m).not.toBeNull();
-  return { connectionId: m![1]! };
+  return connectionFromSuccessPage(callback);
 }
 
 /**
@@ -162,9 +166,7 @@ export async function connectQuickBooksCompany(svc: TestService, t: TestTenant, 
  * the connection id. The fake decides the seller (AmazonFake.setNextSeller before calling).
  */
 export async function connectAmazonSeller(svc: TestService, t: TestTenant, expectedSeller: string): Promise<{ connectionId: string }> {
-  const authUrl = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/auth-url', headers: await svc.headers(t), payload: {} });
-  expect(authUrl.statusCode).toBe(200);
-  const connectUrl = (authUrl.json() as { auth_url: string }).auth_url;
+  const connectUrl = await connectPageUrl(svc, t);
   expect(await (await fetch(connectUrl)).text()).toContain('Amazon');
   const form = await fetch(connectUrl, {
     method: 'POST',
