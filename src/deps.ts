@@ -83,7 +83,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     cipher: new CredentialCipher(config.encryptionKeys),
     metrics,
     verifier: createTokenVerifier(config.auth),
-    outbox: new OutboxBatcher(db, queue),
+    outbox: new OutboxBatcher(db),
     caches: { tenants: new Set(), connections: connectionCache },
   };
 }

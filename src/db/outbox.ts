@@ -1,5 +1,5 @@
 // Outbox queries: verified webhook events in, claimed and settled by the worker.
-import { and, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, lte, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { outbox } from './schema.ts';
 
@@ -21,24 +21,21 @@ export type InsertOutcome =
   /** The connection does not exist or is not ACTIVE (any more): nothing was stored. */
   | { kind: 'inactive' };
 
-/** Tenant of a row, read before claiming so the claim can run inside the tenant's scope. */
-export async function outboxTenant(db: Queryable, id: number): Promise<string | null> {
-  const [r] = await db.select({ tenantId: outbox.tenantId }).from(outbox).where(eq(outbox.id, id));
-  return r?.tenantId ?? null;
-}
-
 /**
- * Locks a pending row for the rest of the transaction. SKIP LOCKED: a second worker
- * holding a duplicate job gets null instead of waiting, and once the first commits
- * the row is no longer pending, so no row is ever processed twice.
+ * Locks up to `limit` pending rows that are due, oldest first, for the rest of the
+ * transaction. SKIP LOCKED: concurrent relays (several worker processes) take disjoint
+ * batches instead of waiting on each other, and a row settled by one commit is no longer
+ * pending for the next claim, so no row is applied twice.
+ * Runs in the system scope: the batch spans tenants.
  */
-export async function claimOutboxRow(db: Queryable, id: number): Promise<OutboxRow | null> {
-  const [r] = await db
+export async function claimOutboxBatch(db: Queryable, limit: number): Promise<OutboxRow[]> {
+  return db
     .select()
     .from(outbox)
-    .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')))
+    .where(and(eq(outbox.status, 'pending'), lte(outbox.nextAttemptAt, sql`now()`)))
+    .orderBy(asc(outbox.id))
+    .limit(limit)
     .for('update', { skipLocked: true });
-  return r ?? null;
 }
 
 export async function markOutboxProcessed(db: Queryable, id: number): Promise<void> {
@@ -56,12 +53,22 @@ export async function markOutboxFailed(db: Queryable, id: number, error: string)
     .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
 }
 
-/** An attempt that crashed (the job will be retried): count it and keep the reason, leave the row pending. */
-export async function recordOutboxAttempt(db: Queryable, id: number, error: string): Promise<void> {
+/** An attempt that crashed: count it, keep the reason, and hold the row back for `delayMs` before the next claim. */
+export async function recordOutboxAttempt(db: Queryable, id: number, error: string, delayMs: number): Promise<void> {
   await db
     .update(outbox)
-    .set({ error: error.slice(0, 2000), attempts: sql`${outbox.attempts} + 1` })
+    .set({
+      error: error.slice(0, 2000),
+      attempts: sql`${outbox.attempts} + 1`,
+      nextAttemptAt: sql`now() + make_interval(secs => ${delayMs / 1000}::double precision)`,
+    })
     .where(and(eq(outbox.id, id), eq(outbox.status, 'pending')));
+}
+
+/** Pending rows (all tenants): the relay's backlog, for metrics and readiness. */
+export async function outboxBacklog(db: Queryable): Promise<number> {
+  const r = await db.execute(sql`SELECT count(*)::int AS n FROM outbox WHERE status = 'pending'`);
+  return Number(rowsOf<{ n: number }>(r)[0]?.n ?? 0);
 }
 
 export async function outboxById(db: Queryable, id: number): Promise<OutboxRow | null> {

@@ -200,8 +200,14 @@ export const outbox = pgTable(
     error: text('error'),
     receivedAt: ts('received_at').notNull().defaultNow(),
     processedAt: ts('processed_at'),
+    // When a pending row may be claimed again after a crashed attempt (backoff); now() on insert.
+    nextAttemptAt: ts('next_attempt_at').notNull().defaultNow(),
   },
-  (t) => [uniqueIndex('outbox_dedupe_uq').on(t.connectionId, t.dedupeKey), index('outbox_status_idx').on(t.status, t.id)],
+  (t) => [
+    uniqueIndex('outbox_dedupe_uq').on(t.connectionId, t.dedupeKey),
+    // The relay's claim scans only pending rows, in id order; processed history does not slow it down.
+    index('outbox_pending_idx').on(t.id).where(sql`status = 'pending'`),
+  ],
 );
 
 export const orders = pgTable(

@@ -7,7 +7,6 @@ import type { Database, Queryable } from '../db/client.ts';
 /** Every queue and its payload, in one registry. Names stay low-cardinality. */
 export interface TaskPayloads {
   'push-task': { tenantId: string; productId: string; connectionId: string };
-  'outbox-process': { outboxId: number };
   'sync-connection': { connectionId: string; initial: boolean };
   'sync-reconcile-all': Record<string, never>;
   'catalog-build': { tenantId: string };
@@ -27,7 +26,6 @@ export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   // stately + singletonKey product×connection: at most one queued job per pair, so a burst of
   // pushes of one product collapses into one task that pushes the latest state.
   'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300 },
-  'outbox-process': { policy: 'standard', retryLimit: 5, heartbeatSeconds: 10, expireInSeconds: 120 },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.

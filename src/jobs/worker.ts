@@ -3,7 +3,7 @@
 // claims with FOR UPDATE SKIP LOCKED, so a job is held by one worker at a time).
 import type { Deps } from '../deps.ts';
 import type { QueueName, TaskPayloads } from './queue.ts';
-import { outboxProcess } from './tasks/outboxProcess.ts';
+import { OutboxRelay } from './outboxRelay.ts';
 import { pushTask } from './tasks/pushTask.ts';
 import { syncConnection } from './tasks/syncConnection.ts';
 import { reconcileAll } from './tasks/reconcileAll.ts';
@@ -20,7 +20,6 @@ export type Task<K extends QueueName> = (deps: Deps, data: TaskPayloads[K], ctx:
 
 const TASKS: { [K in QueueName]: Task<K> } = {
   'push-task': pushTask,
-  'outbox-process': outboxProcess,
   'sync-connection': syncConnection,
   'sync-reconcile-all': reconcileAll,
   'catalog-build': catalogBuild,
@@ -34,6 +33,8 @@ export interface WorkerOptions {
   pollingIntervalSeconds?: number;
   /** Jobs fetched per poll; each batch runs concurrently. batchSize 1 with 2 s polling caps a queue at ~2 jobs/s. */
   batchSize?: number;
+  /** Outbox relay idle poll (ms); in-process ingress wakes it sooner. */
+  outboxIdleMs?: number;
 }
 
 export async function startWorker(deps: Deps, opts: WorkerOptions = {}): Promise<Worker> {
@@ -45,9 +46,13 @@ export async function startWorker(deps: Deps, opts: WorkerOptions = {}): Promise
     // One schedule for all connections (not one per connection): queue names and cron rows stay few.
     await deps.queue.boss.schedule('sync-reconcile-all', `*/${deps.config.reconcileEveryMinutes} * * * *`, {});
   }
+  const relay = new OutboxRelay(deps, opts.outboxIdleMs !== undefined ? { idleMs: opts.outboxIdleMs } : {});
+  deps.outbox.onCommit(() => relay.nudge());
+  relay.start();
   deps.log.info({ queues: names }, 'worker started');
   return {
     stop: async () => {
+      await relay.stop();
       for (const name of names) await deps.queue.boss.offWork(name, { wait: true }).catch(() => {});
     },
   };

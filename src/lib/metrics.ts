@@ -28,6 +28,12 @@ export class Metrics {
     labelNames: ['queue', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly outboxEvents = new Counter({
+    name: 'synq_outbox_events_total',
+    help: 'Outbox events settled by the relay: processed, failed (bad payload or gave up), retried (crashed attempt)',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
   readonly jobs: Gauge<'queue' | 'state'>;
 
   constructor(collectJobs: () => Promise<{ queue: string; state: string; count: number }[]>, withDefaults = false) {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { outboxById } from '../../../db/outbox.ts';
 import { orderByExternalId } from '../../../db/orders.ts';
 import { connectionById } from '../../../db/connections.ts';
-import { outboxProcess } from '../../../jobs/tasks/outboxProcess.ts';
+import { processOutboxBatch } from '../../../jobs/outboxRelay.ts';
 import { newTenant, startService, type TestService } from '../../../../test/harness.ts';
 import { createConnection, outboxRows } from '../../../../test/webhooks.ts';
 
@@ -55,7 +55,7 @@ describe('POST /unified/webhook/shopify', () => {
     expect(res.json()).toEqual({ status: 'accepted', event_ids: [expect.stringMatching(/^evt_/)] });
     const [row] = await outboxRows(svc, conn.id);
     expect(row).toMatchObject({ source: 'shopify', event: 'order.created', dedupeKey: 'wh-1001', rawBody: body, status: 'pending' });
-    await outboxProcess(svc.deps, { outboxId: row!.id }, { jobId: 't', retryCount: 0, signal: new AbortController().signal });
+    await processOutboxBatch(svc.deps);
     expect((await outboxById(svc.deps.db, row!.id))?.status).toBe('processed');
     expect(await orderByExternalId(svc.deps.db, conn.id, 'gid://shopify/Order/1001')).toMatchObject({ total: '25.00', currency: 'USD' });
   });
@@ -115,7 +115,7 @@ describe('POST /unified/webhook/shopify', () => {
     expect(res.statusCode).toBe(200);
     const [row] = await outboxRows(svc, conn.id);
     expect(row?.event).toBe('app.uninstalled');
-    await outboxProcess(svc.deps, { outboxId: row!.id }, { jobId: 't', retryCount: 0, signal: new AbortController().signal });
+    await processOutboxBatch(svc.deps);
     expect((await connectionById(svc.deps.db, conn.id))?.status).toBe('DISCONNECTED');
   });
 

@@ -1,12 +1,13 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectionById } from '../../db/connections.ts';
-import { outboxById } from '../../db/outbox.ts';
-import { orderByExternalId } from '../../db/orders.ts';
-import type { Connector } from '../../providers/types.ts';
-import { newTenant, startService, type TestService } from '../../../test/harness.ts';
-import { createConnection, outboxRows, postUnified } from '../../../test/webhooks.ts';
-import { outboxProcess } from './outboxProcess.ts';
-import type { ConnectionRow } from '../../db/connections.ts';
+import { connectionById } from '../db/connections.ts';
+import { outboxById } from '../db/outbox.ts';
+import { orderByExternalId } from '../db/orders.ts';
+import type { Connector } from '../providers/types.ts';
+import { newTenant, startService, type TestService } from '../../test/harness.ts';
+import { createConnection, outboxRows, postUnified } from '../../test/webhooks.ts';
+import { processOutboxBatch } from './outboxRelay.ts';
+import type { ConnectionRow } from '../db/connections.ts';
 
 let svc: TestService;
 beforeAll(async () => {
@@ -15,8 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc?.close();
 });
-
-const ctx = (retryCount = 0) => ({ jobId: 'test-job', retryCount, signal: new AbortController().signal });
 
 const unifiedOrder = (over: Record<string, unknown> = {}) => ({
   id: 'ord_1001',
@@ -41,12 +40,13 @@ async function ingest(conn: ConnectionRow, event: string, data: unknown): Promis
   return row!.id;
 }
 
-async function run(outboxId: number, retryCount = 0) {
-  await outboxProcess(svc.deps, { outboxId }, ctx(retryCount));
+/** Runs the relay's batch until nothing due is left (the service here runs no worker), then reads the row. */
+async function run(outboxId: number) {
+  while ((await processOutboxBatch(svc.deps)).claimed > 0);
   return (await outboxById(svc.deps.db, outboxId))!;
 }
 
-describe('outbox-process', () => {
+describe('outbox relay', () => {
   it('stores a unified order.created with exact decimals and marks the row processed', async () => {
     const conn = await createConnection(svc, newTenant());
     const row = await run(await ingest(conn, 'order.created', unifiedOrder()));
@@ -126,13 +126,15 @@ describe('outbox-process', () => {
     expect(res.statusCode).toBe(404);
   });
 
-  it('processes a row once even when two workers run its job at the same time', async () => {
+  it('applies a row once when two relays claim at the same time (SKIP LOCKED)', async () => {
     const conn = await createConnection(svc, newTenant());
-    const id = await ingest(conn, 'order.created', unifiedOrder());
-    await Promise.all([outboxProcess(svc.deps, { outboxId: id }, ctx()), outboxProcess(svc.deps, { outboxId: id }, ctx())]);
-    await outboxProcess(svc.deps, { outboxId: id }, ctx());
-    const row = await outboxById(svc.deps.db, id);
-    expect(row).toMatchObject({ status: 'processed', attempts: 1 });
+    const ids = [];
+    for (let i = 0; i < 5; i++) ids.push(await ingest(conn, 'order.created', unifiedOrder({ id: `ord_c${i}` })));
+    const [a, b] = await Promise.all([processOutboxBatch(svc.deps, 3), processOutboxBatch(svc.deps, 3)]);
+    // Disjoint batches: together they cover the five rows at most once each.
+    expect(a.claimed + b.claimed).toBeLessThanOrEqual(5);
+    await run(ids[0]!);
+    for (const id of ids) expect(await outboxById(svc.deps.db, id)).toMatchObject({ status: 'processed', attempts: 1 });
   });
 
   it('maps provider events with the connector (a Shopify REST order payload)', async () => {
@@ -164,7 +166,7 @@ describe('outbox-process', () => {
     expect(order!.externalUpdatedAt.toISOString()).toBe('2024-05-01T14:05:00.000Z');
   });
 
-  it('retries a crash (row stays pending, attempt counted) and parks the row as failed on the last attempt', async () => {
+  it('retries a crash after a backoff without holding up the rest of the batch, and parks the row as failed on the last attempt', async () => {
     const conn = await createConnection(svc, newTenant());
     const stored = await svc.deps.outbox.submit({
       eventId: `evt_crash${Date.now()}`,
@@ -175,6 +177,7 @@ describe('outbox-process', () => {
       rawBody: '{}',
     });
     if (stored.kind !== 'inserted') throw new Error('not inserted');
+    const healthy = await ingest(conn, 'product.updated', { id: 'p-after-crash' });
     const real = svc.deps.providers;
     const crashing = {
       orderFromEvent: () => {
@@ -183,18 +186,27 @@ describe('outbox-process', () => {
     } as unknown as Connector;
     svc.deps.providers = { get: () => crashing, configured: () => [] };
     try {
-      await expect(outboxProcess(svc.deps, { outboxId: stored.id }, ctx(0))).rejects.toThrow('connector bug');
+      const first = await processOutboxBatch(svc.deps);
+      expect(first).toMatchObject({ retried: 1 });
       expect(await outboxById(svc.deps.db, stored.id)).toMatchObject({ status: 'pending', attempts: 1, error: 'connector bug' });
-      await outboxProcess(svc.deps, { outboxId: stored.id }, ctx(5));
+      // The row after it in the same batch committed.
+      expect(await outboxById(svc.deps.db, healthy)).toMatchObject({ status: 'processed' });
+      // Held back for its backoff: an immediate second claim does not take it.
+      const crashedRow = await outboxById(svc.deps.db, stored.id);
+      if (crashedRow!.nextAttemptAt.getTime() > Date.now() + 5) expect((await processOutboxBatch(svc.deps)).claimed).toBe(0);
+      // Fast-forward to the last attempt.
+      await svc.deps.db.execute(sql`UPDATE outbox SET attempts = 5, next_attempt_at = now() WHERE id = ${stored.id}`);
+      expect(await processOutboxBatch(svc.deps)).toMatchObject({ failed: 1 });
       const row = await outboxById(svc.deps.db, stored.id);
-      expect(row).toMatchObject({ status: 'failed', attempts: 2 });
+      expect(row).toMatchObject({ status: 'failed', attempts: 6 });
       expect(row!.error).toMatch(/gave up after 6 attempts: connector bug/);
     } finally {
       svc.deps.providers = real;
     }
   });
 
-  it('does nothing for an outbox id that does not exist', async () => {
-    await expect(outboxProcess(svc.deps, { outboxId: 987654321 }, ctx())).resolves.toBeUndefined();
+  it('claims nothing when nothing is pending', async () => {
+    while ((await processOutboxBatch(svc.deps)).claimed > 0);
+    await expect(processOutboxBatch(svc.deps)).resolves.toEqual({ claimed: 0, processed: 0, failed: 0, retried: 0 });
   });
 });
