@@ -76,8 +76,9 @@ async function runWrk(url: string, path: string, bodiesFile: string, dir: string
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
   const requests = Number(/(\d+) requests in/.exec(out)?.[1]);
   const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-  const p50 = toMs(/50%\s+(\S+)/.exec(out)?.[1] ?? '');
-  const p99 = toMs(/99%\s+(\S+)/.exec(out)?.[1] ?? '');
+  // Anchored: "78.50%" in the thread-stats table would otherwise match first.
+  const p50 = toMs(/^\s*50%\s+(\S+)/m.exec(out)?.[1] ?? '');
+  const p99 = toMs(/^\s*99%\s+(\S+)/m.exec(out)?.[1] ?? '');
   return { rps, p50ms: p50, p99ms: p99, requests, non2xx };
 }
 
