@@ -35,6 +35,9 @@ export interface OpenOptions {
   poolMax?: number;
 }
 
+/** The session setting that lets Synq's own connections see every tenant when no tenant is set. */
+export const SYSTEM_SCOPE_SETTING = 'synq.scope=system';
+
 // node-postgres parses int8 to string by default; our bigserial ids fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 
@@ -46,6 +49,9 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
       // Fail fast while the database is down instead of queueing requests for ever.
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30_000,
+      // Synq's own connections declare the system scope (see migration 0006): without it, or
+      // without a tenant set, row-level security shows no tenant rows at all.
+      options: `-c ${SYSTEM_SCOPE_SETTING}`,
     });
     // A dropped connection (server restart) surfaces here; the pool replaces it on next use.
     pool.on('error', () => {});
@@ -59,6 +65,8 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     pglite = new PGlite(dir);
   }
   await pglite.waitReady;
+  // The one embedded session is Synq's own: system scope, as the pool's connections above.
+  await pglite.exec(`SET ${SYSTEM_SCOPE_SETTING}`);
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   const client = pglite;
   return { kind: 'pglite', db, pglite: client, close: () => client.close() };
