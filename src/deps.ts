@@ -7,6 +7,7 @@ import { connectionByPublicId, onConnectionStatusChange } from './db/connections
 import type { TokenVerifier } from './http/auth.ts';
 import { createTokenVerifier } from './http/auth.ts';
 import { JobQueue } from './jobs/queue.ts';
+import { outboxBacklog } from './db/outbox.ts';
 import { OutboxBatcher } from './db/outboxBatcher.ts';
 import { CredentialCipher } from './lib/credentialCipher.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
@@ -65,7 +66,9 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
   const db = database.db;
   const metrics = new Metrics(async () => {
     const r = await db.execute(sql`SELECT name AS queue, state::text AS state, count(*)::int AS count FROM pgboss.job GROUP BY 1, 2`);
-    return rowsOf<{ queue: string; state: string; count: number }>(r);
+    // The outbox relay's backlog is reported like a queue: synq_jobs{queue="outbox",state="pending"}.
+    const outboxPending = { queue: 'outbox', state: 'pending', count: await outboxBacklog(db) };
+    return [...rowsOf<{ queue: string; state: string; count: number }>(r), outboxPending];
   }, true);
   const connectionCache = new ConnectionCache(async (connectionId) => {
     const c = await connectionByPublicId(db, connectionId);

@@ -27,6 +27,7 @@ describe('operations endpoints', () => {
     expect(res.body).toMatch(/synq_http_requests_total\{method="GET",route="\/api\/v1\/pim\/products",status="200"\} 1/);
     expect(res.body).toContain('synq_http_request_duration_seconds_bucket');
     expect(res.body).toContain('synq_jobs');
+    expect(res.body).toMatch(/synq_jobs\{queue="outbox",state="pending"\} \d+/);
     expect(res.body).toMatch(/synq_webhook_verifications_total\{source="unified",outcome="[a-z]+"\} 1/);
   });
 
