@@ -1,8 +1,10 @@
 // The connector interface every provider implements. Provider *facts* (URLs,
 // scopes, limits, lifetimes) are data in `facts`; provider *behaviour* is the
-// methods below. Nothing outside src/providers/<name>/ knows a provider's quirks.
+// methods below. Nothing outside src/providers/<name>/ knows a provider's quirks;
+// descriptor.ts adds what generic code needs beyond the connector (config, routes, sandbox).
 
-export type ProviderId = 'shopify' | 'woocommerce' | 'xero' | 'amazon' | 'quickbooks';
+/** A provider table row's id (src/providers/registry.ts): 'shopify', 'woocommerce', … */
+export type ProviderId = string;
 export type Category = 'commerce' | 'accounting';
 
 export type RateLimitFacts =

@@ -19,10 +19,7 @@ import { deleteConnection } from './integrations/deleteConnection.ts';
 import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
-import { shopifyWebhook } from './webhooks/shopifyWebhook.ts';
-import { xeroWebhook } from './webhooks/xeroWebhook.ts';
-import { quickbooksWebhook } from './webhooks/quickbooksWebhook.ts';
-import { connectionWebhook } from './webhooks/connectionWebhook.ts';
+import { providerWebhooks } from './webhooks/providerWebhooks.ts';
 import { listOrders } from './oms/listOrders.ts';
 import { getOrder } from './oms/getOrder.ts';
 import { getCatalogFeed } from './ucp/getCatalogFeed.ts';
@@ -36,10 +33,8 @@ export const publicRoutes: RouteModule[] = [
   keyCallback,
   keyReturn,
   unifiedWebhook,
-  shopifyWebhook,
-  xeroWebhook,
-  quickbooksWebhook,
-  connectionWebhook,
+  // One route per provider of the table (src/providers/registry.ts).
+  providerWebhooks,
   getFeedFile,
 ];
 

@@ -2,25 +2,21 @@
 // the per-seller token bucket, the notification secret check, attribute mapping and the
 // remote id encoding.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
+import { loadProviderSettings } from '../../config.ts';
+import { amazonProvider } from './provider.ts';
 import { ProviderError, type Credentials, type PushProduct } from '../types.ts';
 import { decodeSkus, encodeSkus, listingAttributes } from './listings.ts';
 import { buildConsentUrl, parseConsentCallback } from './lwa.ts';
 import { unwrap, verifyNotificationSecret } from './notifications.ts';
 import { SellerBuckets } from './spApi.ts';
 
-const cfg = loadConfig({
-  NODE_ENV: 'test',
-  SYNQ_DATA_DIR: '/tmp/synq-amazon-unit',
-  SYNQ_AUTH_SECRET: 'x'.repeat(40),
-  SYNQ_WEBHOOK_SECRET: 'y'.repeat(40),
-  SYNQ_ENCRYPTION_KEYS: `t1:${Buffer.alloc(32, 1).toString('base64')}`,
+const cfg = loadProviderSettings(amazonProvider, {
   AMAZON_APP_ID: 'amzn1.sp.solution.test',
   AMAZON_CLIENT_ID: 'client',
   AMAZON_CLIENT_SECRET: 'secret',
   AMAZON_REGION: 'eu',
   AMAZON_APP_BETA: 'true',
-}).amazon;
+});
 
 describe('Amazon authorization', () => {
   it('builds the regional consent URL with version=beta for draft apps', () => {

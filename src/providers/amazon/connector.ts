@@ -3,7 +3,7 @@
 // interface. Quirks live in the files it imports.
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AmazonAppConfig } from '../../config.ts';
+import type { AmazonAppConfig } from './config.ts';
 import type { ConnectorWith, OAuth2Authorization, PushValidation, ConnectionContext, PushProduct } from '../types.ts';
 import { AMAZON_FACTS, SELLER_ID } from './facts.ts';
 import { AmazonListings } from './listings.ts';

@@ -1,6 +1,6 @@
 // The WooCommerce connector: wires facts, the app key flow, the REST client, product
 // push, webhooks and sync into the Connector interface. Quirks live in the files it imports.
-import type { WooCommerceAppConfig } from '../../config.ts';
+import type { WooCommerceAppConfig } from './config.ts';
 import { checkUrl, SsrfError, type SsrfPolicy } from '../../lib/ssrfGuard.ts';
 import {
   ProviderError,
