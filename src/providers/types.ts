@@ -25,6 +25,11 @@ export interface ProviderFacts {
   accessTokenTtlSeconds: number | null;
   refreshTokenRotates: boolean;
   rateLimit: RateLimitFacts;
+  /**
+   * Query parameters of the provider's redirects to Synq that carry secrets or one-time codes,
+   * beyond the OAuth ones every provider shares (code, state, tokens): never logged.
+   */
+  secretQueryParams: readonly string[];
   /** Webhook topics we subscribe to on connect. */
   webhookTopics: readonly string[];
   /**

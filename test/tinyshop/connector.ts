@@ -15,6 +15,7 @@ export const TINYSHOP_FACTS: ProviderFacts = {
   accessTokenTtlSeconds: null,
   refreshTokenRotates: false,
   rateLimit: { kind: 'unpublished' },
+  secretQueryParams: [],
   webhookTopics: ['orders/create'],
   webhookSigning: 'app-secret',
 };
