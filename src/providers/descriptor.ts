@@ -28,6 +28,18 @@ export interface WebhookIngress {
    * 'empty': an empty 200, for senders that require no body (Xero).
    */
   readonly reply: 'event-ids' | 'empty';
+  /**
+   * Set when the tenant, not Synq, points the sender at the connection's URL (Amazon: an
+   * EventBridge API destination), so the tenant needs the URL, the header and the
+   * connection's secret: GET /api/v1/integrations/connections/:id/inbound shows them (the
+   * secret only as a hint), POST …/inbound/secret rotates the secret and shows it once.
+   */
+  readonly tenantForwarding?: {
+    /** The request header that carries the connection's secret (compared by the connector's verifyWebhook). */
+    readonly header: string;
+    /** What the tenant configures on the sending side, in one paragraph. */
+    readonly setup: string;
+  };
 }
 
 export interface SandboxOption {
@@ -115,7 +127,7 @@ export function defineProvider<C>(d: ProviderDescriptor<C>): ProviderModule<C> {
 
 /**
  * Table-level checks (a bug, not an operator error): ids unique and URL-safe, no variable
- * claimed by two providers, a webhook answer the route style supports.
+ * claimed by two providers, a webhook answer and forwarding the route style supports.
  */
 export function checkProviderTable(table: readonly ProviderModule[]): void {
   const ids = new Set<string>();
@@ -125,6 +137,8 @@ export function checkProviderTable(table: readonly ProviderModule[]): void {
     if (ids.has(p.id)) throw new Error(`provider "${p.id}" is listed twice`);
     // Per-connection routes answer JSON; an empty answer is offered where a sender demands it (Xero, app-wide).
     if (p.webhook.reply === 'empty' && p.facts.webhookSigning !== 'app-secret') throw new Error(`provider "${p.id}": reply 'empty' needs app-secret webhooks`);
+    // A forwarded secret is the connection's own: only per-connection routes can check it.
+    if (p.webhook.tenantForwarding && p.facts.webhookSigning !== 'connection-secret') throw new Error(`provider "${p.id}": tenantForwarding needs connection-secret webhooks`);
     ids.add(p.id);
     for (const name of p.envVars.flatMap((r) => r.vars)) {
       const owner = owners.get(name);

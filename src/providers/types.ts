@@ -54,6 +54,11 @@ export interface Credentials {
   accessSecret?: string;
   /** The secret Synq chose for this connection's webhook signatures ('connection-secret' providers). */
   webhookSecret?: string;
+  /** ISO-8601: when the tenant last had webhookSecret rotated (and shown); absent = never shown. */
+  webhookSecretRotatedAt?: string;
+  /** The secret before the last rotation, still accepted until previousWebhookSecretUntil (ISO-8601). */
+  previousWebhookSecret?: string;
+  previousWebhookSecretUntil?: string;
 }
 
 export type ProviderErrorCode =

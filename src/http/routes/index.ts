@@ -16,6 +16,8 @@ import { keyReturn } from './integrations/keyReturn.ts';
 import { saveConnection } from './integrations/saveConnection.ts';
 import { listConnections } from './integrations/listConnections.ts';
 import { deleteConnection } from './integrations/deleteConnection.ts';
+import { getInbound } from './integrations/getInbound.ts';
+import { rotateInboundSecret } from './integrations/rotateInboundSecret.ts';
 import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
@@ -49,6 +51,8 @@ export const tenantRoutes: RouteModule[] = [
   saveConnection,
   listConnections,
   deleteConnection,
+  getInbound,
+  rotateInboundSecret,
   pushProduct,
   getPushJob,
   listOrders,

@@ -61,6 +61,16 @@ describe('notification secret', () => {
     expect(verifyNotificationSecret({ 'x-synq-notification-secret': '' }, { accessToken: 'a' })).toBe(false);
     expect(verifyNotificationSecret({ 'x-synq-notification-secret': 's'.repeat(43) }, undefined)).toBe(false);
   });
+  it('accepts the secret before a rotation until its grace period ends, and never a short one', () => {
+    const now = Date.parse('2026-05-01T12:00:00Z');
+    const creds: Credentials = { accessToken: 'a', webhookSecret: 'n'.repeat(43), previousWebhookSecret: 'o'.repeat(43), previousWebhookSecretUntil: '2026-05-02T12:00:00Z' };
+    const h = (v: string) => ({ 'x-synq-notification-secret': v });
+    expect(verifyNotificationSecret(h('n'.repeat(43)), creds, now)).toBe(true);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), creds, now)).toBe(true);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), creds, Date.parse('2026-05-02T12:00:01Z'))).toBe(false);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), { ...creds, previousWebhookSecretUntil: 'garbage' }, now)).toBe(false);
+    expect(verifyNotificationSecret(h('x'), { ...creds, previousWebhookSecret: 'x' }, now)).toBe(false);
+  });
   it('unwraps an EventBridge event, or takes a bare notification', () => {
     expect(unwrap({ 'detail-type': 'ORDER_CHANGE', detail: { NotificationType: 'ORDER_CHANGE' } })).toEqual({ NotificationType: 'ORDER_CHANGE' });
     expect(unwrap({ NotificationType: 'X' })).toEqual({ NotificationType: 'X' });

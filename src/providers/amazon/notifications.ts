@@ -19,13 +19,21 @@ const checkIssuesChange = compileValidator(ListingsItemIssuesChangeNotification)
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-/** Constant-time: both sides are hashed to 32 bytes first, so neither length nor content leaks. */
-export function verifyNotificationSecret(headers: Headers, credentials: Credentials | undefined): boolean {
-  const expected = credentials?.webhookSecret;
-  if (expected === undefined || expected.length < 32) return false;
+const matches = (given: string, expected: string | undefined) => expected !== undefined && expected.length >= 32 && timingSafeEqual(digest(given), digest(expected));
+
+/**
+ * Constant-time: both sides are hashed to 32 bytes first, so neither length nor content leaks.
+ * After a rotation the previous secret is accepted until its grace period ends, so the tenant
+ * can update the EventBridge connection without losing notifications in between.
+ */
+export function verifyNotificationSecret(headers: Headers, credentials: Credentials | undefined, now = Date.now()): boolean {
   const given = headers[NOTIFICATION_SECRET_HEADER];
   if (typeof given !== 'string' || given.length === 0 || given.length > 512) return false;
-  return timingSafeEqual(digest(given), digest(expected));
+  const current = matches(given, credentials?.webhookSecret);
+  const until = credentials?.previousWebhookSecretUntil === undefined ? Number.NaN : Date.parse(credentials.previousWebhookSecretUntil);
+  // Both comparisons always run: which secret matched must not show in the timing.
+  const previous = matches(given, credentials?.previousWebhookSecret);
+  return current || (previous && now < until);
 }
 
 /** The SP-API notification inside an EventBridge event ({version, id, detail-type, source, detail}), or a bare one. */

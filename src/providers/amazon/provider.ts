@@ -13,6 +13,14 @@ export const amazonProvider = defineProvider({
   webhook: {
     summary: `Receive an SP-API notification forwarded by an EventBridge API destination (${NOTIFICATION_SECRET_HEADER}: the connection's secret)`,
     reply: 'event-ids',
+    tenantForwarding: {
+      header: NOTIFICATION_SECRET_HEADER,
+      setup:
+        'In AWS EventBridge (the region of your SP-API notifications destination): create a connection with API key authorization ' +
+        '(API key name = header, value = the secret), an API destination that POSTs to url through it, and a rule on the ' +
+        'aws.partner/sellingpartnerapi.amazon partner event bus that sends ORDER_CHANGE, LISTINGS_ITEM_STATUS_CHANGE and ' +
+        'LISTINGS_ITEM_ISSUES_CHANGE events to the API destination.',
+    },
   },
   sandbox: {
     defaultPort: 8084,
