@@ -2,9 +2,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 
 const dataDir = () => mkdtempSync(join(tmpdir(), 'synq-cfg-'));
+const settings = (c: Config, id: string) => c.providers.find((p) => p.module.id === id)?.settings;
 
 describe('config', () => {
   it('development defaults generate secrets into the data dir and keep them across restarts', () => {
@@ -18,7 +19,7 @@ describe('config', () => {
     expect(a.auth.mode).toBe('dev-secret');
     expect(a.webhookSecret.equals(b.webhookSecret)).toBe(true);
     expect(a.encryptionKeys[0]!.key.equals(b.encryptionKeys[0]!.key)).toBe(true);
-    expect(a.shopify.apiVersion).toBe('2025-01');
+    expect(settings(a, 'shopify')).toMatchObject({ apiVersion: '2025-01' });
   });
 
   it('production refuses to start without real secrets, listing every problem at once', () => {
@@ -55,8 +56,8 @@ describe('config', () => {
   });
 
   it('WooCommerce: offered only with an app name; the http-loopback flag is development only', () => {
-    expect(loadConfig({ SYNQ_DATA_DIR: dataDir() }).woocommerce).toEqual({ appName: '', allowHttpLoopback: false });
-    expect(loadConfig({ SYNQ_DATA_DIR: dataDir(), WOOCOMMERCE_APP_NAME: 'Synq', SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true' }).woocommerce).toEqual({ appName: 'Synq', allowHttpLoopback: true });
+    expect(settings(loadConfig({ SYNQ_DATA_DIR: dataDir() }), 'woocommerce')).toEqual({ appName: '', allowHttpLoopback: false });
+    expect(settings(loadConfig({ SYNQ_DATA_DIR: dataDir(), WOOCOMMERCE_APP_NAME: 'Synq', SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true' }), 'woocommerce')).toEqual({ appName: 'Synq', allowHttpLoopback: true });
     expect(() => loadConfig({ SYNQ_DATA_DIR: dataDir(), SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'yes' })).toThrow(/SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK/);
     expect(() =>
       loadConfig({

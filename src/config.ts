@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AMAZON_REGIONS, type AmazonRegion } from './providers/amazon/facts.ts';
+import { checkProviderTable, type LoadedProvider, type ProviderModule } from './providers/descriptor.ts';
+import type { Env } from './providers/envSpec.ts';
+import { PROVIDERS } from './providers/registry.ts';
 
 export type AuthConfig =
   | { mode: 'jwks'; jwksUrl: string; issuer: string | undefined; audience: string | undefined }
@@ -13,75 +15,6 @@ export type AuthConfig =
 export interface EncryptionKey {
   kid: string;
   key: Buffer;
-}
-
-export interface ShopifyAppConfig {
-  clientId: string;
-  clientSecret: string;
-  scopes: string;
-  apiVersion: string;
-  shopUrlTemplate: string;
-}
-
-export interface WooCommerceAppConfig {
-  /** Shown to the merchant on the store's approval page; empty = WooCommerce is not offered. */
-  appName: string;
-  /**
-   * Development only (refused when NODE_ENV=production): store URLs may be plain http on a
-   * loopback host, for the local fake and `synq sandbox woocommerce`.
-   */
-  allowHttpLoopback: boolean;
-}
-
-export interface XeroAppConfig {
-  clientId: string;
-  clientSecret: string;
-  /** Signs every webhook delivery of the app (Xero developer portal, Webhooks tab); empty = inbound events rejected. */
-  webhookKey: string;
-  /** https://login.xero.com: the consent page. */
-  loginUrl: string;
-  /** https://identity.xero.com: the token and revocation endpoints. */
-  identityUrl: string;
-  /** https://api.xero.com: /connections and the Accounting API. */
-  apiUrl: string;
-}
-
-export interface QuickBooksAppConfig {
-  clientId: string;
-  clientSecret: string;
-  /** Signs every webhook delivery of the app (Intuit developer portal, Webhooks); empty = inbound events rejected. */
-  webhookVerifierToken: string;
-  /** https://appcenter.intuit.com: the consent page (/connect/oauth2). */
-  appCenterUrl: string;
-  /** https://oauth.platform.intuit.com: the token endpoint (/oauth2/v1/tokens/bearer). */
-  oauthUrl: string;
-  /** https://developer.api.intuit.com: the revocation endpoint (/v2/oauth2/tokens/revoke). */
-  revokeUrl: string;
-  /** https://quickbooks.api.intuit.com (production) or https://sandbox-quickbooks.api.intuit.com: the Accounting API. */
-  apiUrl: string;
-  /** Accounting API minor version sent on every call. */
-  minorVersion: number;
-}
-
-export interface AmazonAppConfig {
-  /** The SP-API application id (amzn1.sp.solution…); empty = Amazon is not offered. */
-  appId: string;
-  /** LWA client identifier and secret of the application. */
-  clientId: string;
-  clientSecret: string;
-  region: AmazonRegion;
-  sellerCentralUrl: string;
-  spApiUrl: string;
-  lwaUrl: string;
-  marketplaceIds: string[];
-  /** Adds version=beta to the consent URL: required while the application is in draft. */
-  beta: boolean;
-  /** The Amazon product type listings are submitted as. */
-  productType: string;
-  languageTag: string;
-  /** After ACCEPTED, how often and how many times the listing's issues are read. */
-  issuePollMs: number;
-  issuePollAttempts: number;
 }
 
 export interface FeedSigningKey {
@@ -120,11 +53,8 @@ export interface Config {
   webhookSecret: Buffer;
   encryptionKeys: EncryptionKey[];
   connectRedirectAllowlist: string[];
-  shopify: ShopifyAppConfig;
-  woocommerce: WooCommerceAppConfig;
-  xero: XeroAppConfig;
-  quickbooks: QuickBooksAppConfig;
-  amazon: AmazonAppConfig;
+  /** Every provider of the table with its parsed settings (see src/providers/registry.ts). */
+  providers: readonly LoadedProvider[];
   logLevel: string;
   /** How often each active connection is reconciled, in minutes (cron granularity). */
   reconcileEveryMinutes: number;
@@ -143,7 +73,6 @@ export class ConfigError extends Error {
   }
 }
 
-type Env = Record<string, string | undefined>;
 
 /** Secrets generated on first start in development live in the data dir so restarts keep them. */
 function devSecret(dataDir: string, name: string, bytes: number): string {
@@ -277,39 +206,11 @@ function parseFeedConfig(env: Env, production: boolean, dataDir: string, problem
   return { urlTtlSeconds, signingKeys, s3, buildDelaySeconds };
 }
 
-function parseAmazonConfig(env: Env, problems: string[]): AmazonAppConfig {
-  const regionRaw = (env.AMAZON_REGION || 'na').toLowerCase();
-  const region: AmazonRegion = regionRaw === 'eu' || regionRaw === 'fe' ? regionRaw : 'na';
-  if (regionRaw !== region) problems.push(`AMAZON_REGION must be na, eu or fe, got "${regionRaw}"`);
-  const facts = AMAZON_REGIONS[region];
-  const origin = (name: string, def: string) => (parseUrl(name, env[name] || def, problems, ['https:', 'http:']) ?? def).replace(/\/+$/, '');
-  const marketplaceIds = (env.AMAZON_MARKETPLACE_IDS || facts.defaultMarketplaceId).split(',').map((m) => m.trim()).filter(Boolean);
-  if (marketplaceIds.some((m) => !/^[A-Z0-9]{10,20}$/.test(m))) problems.push('AMAZON_MARKETPLACE_IDS must be comma-separated marketplace ids such as ATVPDKIKX0DER');
-  const pollMs = Number(env.SYNQ_AMAZON_ISSUE_POLL_MS || '2000');
-  if (!Number.isInteger(pollMs) || pollMs < 0 || pollMs > 60_000) problems.push('SYNQ_AMAZON_ISSUE_POLL_MS must be an integer 0-60000');
-  const cfg: AmazonAppConfig = {
-    appId: (env.AMAZON_APP_ID ?? '').trim(),
-    clientId: env.AMAZON_CLIENT_ID ?? '',
-    clientSecret: env.AMAZON_CLIENT_SECRET ?? '',
-    region,
-    sellerCentralUrl: origin('SYNQ_AMAZON_SELLER_CENTRAL_URL', facts.sellerCentral),
-    spApiUrl: origin('SYNQ_AMAZON_SP_API_URL', facts.spApi),
-    lwaUrl: origin('SYNQ_AMAZON_LWA_URL', facts.lwa),
-    marketplaceIds,
-    beta: env.AMAZON_APP_BETA === 'true' || env.AMAZON_APP_BETA === '1',
-    productType: env.AMAZON_PRODUCT_TYPE || 'PRODUCT',
-    languageTag: env.AMAZON_LANGUAGE_TAG || facts.defaultLanguageTag,
-    issuePollMs: Number.isInteger(pollMs) ? pollMs : 2000,
-    // 5 reads 2 s apart: Amazon usually publishes issues within seconds of ACCEPTED; later
-    // changes arrive as LISTINGS_ITEM_ISSUES_CHANGE notifications.
-    issuePollAttempts: 5,
-  };
-  const set = [cfg.appId, cfg.clientId, cfg.clientSecret].filter(Boolean).length;
-  if (set !== 0 && set !== 3) problems.push('AMAZON_APP_ID, AMAZON_CLIENT_ID and AMAZON_CLIENT_SECRET must be set together');
-  return cfg;
-}
-
-export function loadConfig(env: Env = process.env): Config {
+/**
+ * Parses every variable once. `providers` is the provider table (tests pass one with an
+ * extra row); each provider parses its own variables and reports into the same list.
+ */
+export function loadConfig(env: Env = process.env, providers: readonly ProviderModule[] = PROVIDERS): Config {
   const problems: string[] = [];
   const nodeEnv = env.NODE_ENV === 'production' ? 'production' : env.NODE_ENV === 'test' ? 'test' : 'development';
   const production = nodeEnv === 'production';
@@ -372,65 +273,8 @@ export function loadConfig(env: Env = process.env): Config {
     }
   }
 
-  const apiVersion = env.SHOPIFY_API_VERSION || '2025-01';
-  if (!/^\d{4}-(01|04|07|10)$/.test(apiVersion)) problems.push(`SHOPIFY_API_VERSION must look like 2025-01, got "${apiVersion}"`);
-  const shopUrlTemplate = env.SYNQ_SHOPIFY_SHOP_URL_TEMPLATE || 'https://{shop}';
-  if (!shopUrlTemplate.includes('{shop}')) problems.push('SYNQ_SHOPIFY_SHOP_URL_TEMPLATE must contain {shop}');
-  const shopify: ShopifyAppConfig = {
-    clientId: env.SHOPIFY_CLIENT_ID ?? '',
-    clientSecret: env.SHOPIFY_CLIENT_SECRET ?? '',
-    scopes: env.SHOPIFY_SCOPES || 'read_products,write_products,read_orders,read_inventory',
-    apiVersion,
-    shopUrlTemplate,
-  };
-  if (Boolean(shopify.clientId) !== Boolean(shopify.clientSecret)) {
-    problems.push('SHOPIFY_CLIENT_ID and SHOPIFY_CLIENT_SECRET must be set together');
-  }
-
-  const wooAppName = (env.WOOCOMMERCE_APP_NAME ?? '').trim();
-  if (wooAppName.length > 100) problems.push('WOOCOMMERCE_APP_NAME must be at most 100 characters');
-  const wooLoopbackRaw = env.SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK ?? '';
-  if (!['', 'true', 'false', '1', '0'].includes(wooLoopbackRaw)) problems.push('SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK must be true or false');
-  const wooLoopback = wooLoopbackRaw === 'true' || wooLoopbackRaw === '1';
-  if (wooLoopback && production) problems.push('SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK is a development flag and cannot be set when NODE_ENV=production');
-  const woocommerce: WooCommerceAppConfig = { appName: wooAppName, allowHttpLoopback: wooLoopback };
-
-  const xeroOrigin = (name: string, def: string): string => {
-    const raw = env[name];
-    if (!raw) return def;
-    return (parseUrl(name, raw, problems, production ? ['https:'] : ['https:', 'http:']) ?? def).replace(/\/+$/, '');
-  };
-  const xero: XeroAppConfig = {
-    clientId: env.XERO_CLIENT_ID ?? '',
-    clientSecret: env.XERO_CLIENT_SECRET ?? '',
-    webhookKey: env.XERO_WEBHOOK_KEY ?? '',
-    loginUrl: xeroOrigin('SYNQ_XERO_LOGIN_URL', 'https://login.xero.com'),
-    identityUrl: xeroOrigin('SYNQ_XERO_IDENTITY_URL', 'https://identity.xero.com'),
-    apiUrl: xeroOrigin('SYNQ_XERO_API_URL', 'https://api.xero.com'),
-  };
-  if (Boolean(xero.clientId) !== Boolean(xero.clientSecret)) problems.push('XERO_CLIENT_ID and XERO_CLIENT_SECRET must be set together');
-
-  const qboOrigin = (name: string, def: string): string => {
-    const raw = env[name];
-    if (!raw) return def;
-    return (parseUrl(name, raw, problems, production ? ['https:'] : ['https:', 'http:']) ?? def).replace(/\/+$/, '');
-  };
-  const qboMinorRaw = env.SYNQ_QUICKBOOKS_MINOR_VERSION || '75';
-  // Intuit retired minor versions 1-74 on 2025-08-01; 75 is the floor it accepts.
-  if (!/^\d{1,3}$/.test(qboMinorRaw) || Number(qboMinorRaw) < 75) problems.push('SYNQ_QUICKBOOKS_MINOR_VERSION must be an integer >= 75');
-  const quickbooks: QuickBooksAppConfig = {
-    clientId: env.QUICKBOOKS_CLIENT_ID ?? '',
-    clientSecret: env.QUICKBOOKS_CLIENT_SECRET ?? '',
-    webhookVerifierToken: env.QUICKBOOKS_WEBHOOK_VERIFIER_TOKEN ?? '',
-    appCenterUrl: qboOrigin('SYNQ_QUICKBOOKS_APPCENTER_URL', 'https://appcenter.intuit.com'),
-    oauthUrl: qboOrigin('SYNQ_QUICKBOOKS_OAUTH_URL', 'https://oauth.platform.intuit.com'),
-    revokeUrl: qboOrigin('SYNQ_QUICKBOOKS_REVOKE_URL', 'https://developer.api.intuit.com'),
-    apiUrl: qboOrigin('SYNQ_QUICKBOOKS_API_URL', 'https://quickbooks.api.intuit.com'),
-    minorVersion: Number(qboMinorRaw),
-  };
-  if (Boolean(quickbooks.clientId) !== Boolean(quickbooks.clientSecret)) problems.push('QUICKBOOKS_CLIENT_ID and QUICKBOOKS_CLIENT_SECRET must be set together');
-
-  const amazon = parseAmazonConfig(env, problems);
+  checkProviderTable(providers);
+  const loadedProviders = providers.map((p) => p.load(env, problems, production));
 
   const logLevel = env.LOG_LEVEL || (nodeEnv === 'test' ? 'warn' : 'info');
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -473,15 +317,19 @@ export function loadConfig(env: Env = process.env): Config {
     webhookSecret: Buffer.from(webhookSecret ?? ''),
     encryptionKeys,
     connectRedirectAllowlist,
-    shopify,
-    woocommerce,
-    xero,
-    quickbooks,
-    amazon,
+    providers: loadedProviders,
     logLevel,
     reconcileEveryMinutes,
     pushRetry,
     queueSuperviseSeconds,
     feed,
   };
+}
+
+/** One provider's settings on their own, typed (tools and tests); throws ConfigError like loadConfig. */
+export function loadProviderSettings<C>(provider: ProviderModule<C>, env: Env, production = false): C {
+  const problems: string[] = [];
+  const loaded = provider.load(env, problems, production);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return loaded.settings;
 }

@@ -13,7 +13,7 @@ import { CredentialCipher } from './lib/credentialCipher.ts';
 import { createLogger, type Logger } from './lib/logger.ts';
 import { Metrics } from './lib/metrics.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
-import type { Connector, ProviderId } from './providers/types.ts';
+import type { Connector } from './providers/types.ts';
 import type { PGlite } from '@electric-sql/pglite';
 import type { DestinationStream } from 'pino';
 
@@ -39,7 +39,8 @@ export interface Deps {
 export interface CreateDepsOptions {
   pglite?: PGlite;
   logDestination?: DestinationStream;
-  providerOverrides?: Partial<Record<ProviderId, Connector>>;
+  /** Connectors to use instead of the ones the provider table builds, by provider id. */
+  providerOverrides?: Readonly<Record<string, Connector>>;
   /** Run migrations (synq start/api/worker do; tests restoring a snapshot may skip). */
   migrate?: boolean;
   /** Cron schedules and maintenance run in processes that work jobs. */
@@ -82,7 +83,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     db,
     queue,
     log,
-    providers: createProviderRegistry(config, opts.providerOverrides ?? {}),
+    providers: createProviderRegistry(config.providers, opts.providerOverrides ?? {}),
     cipher: new CredentialCipher(config.encryptionKeys),
     metrics,
     verifier: createTokenVerifier(config.auth),

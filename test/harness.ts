@@ -14,7 +14,8 @@ import { createDeps, type Deps } from '../src/deps.ts';
 import { buildApp, type App } from '../src/http/app.ts';
 import { mintDevToken, type Role } from '../src/http/auth.ts';
 import { startWorker, type Worker } from '../src/jobs/worker.ts';
-import type { Connector, ProviderId } from '../src/providers/types.ts';
+import type { ProviderModule } from '../src/providers/descriptor.ts';
+import type { Connector } from '../src/providers/types.ts';
 
 export const TEST_AUTH_SECRET = 'test-auth-secret-0123456789abcdef-0123456789';
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
@@ -80,7 +81,9 @@ export interface TestService {
 export interface ServiceOptions {
   env?: Record<string, string>;
   worker?: boolean;
-  providerOverrides?: Partial<Record<ProviderId, Connector>>;
+  providerOverrides?: Readonly<Record<string, Connector>>;
+  /** The provider table (default: src/providers/registry.ts); tests add rows to prove a new provider needs nothing else. */
+  providers?: readonly ProviderModule[];
   /** Reuse a database across services (two processes on one database). */
   database?: TestDatabase;
 }
@@ -98,7 +101,7 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     LOG_LEVEL: 'debug',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...opts.env,
-  });
+  }, opts.providers);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {

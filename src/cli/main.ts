@@ -7,6 +7,7 @@ import { mintDevToken, isUuid, type Role } from '../http/auth.ts';
 import { runUntilSignalled } from '../main.ts';
 import { sandboxCommand } from './sandbox.ts';
 import { catalogBuildCommand } from './catalogBuild.ts';
+import { envCommand } from './env.ts';
 
 const USAGE = `usage: synq <command>
 
@@ -16,13 +17,11 @@ const USAGE = `usage: synq <command>
   migrate               apply database migrations and exit
   token --tenant <uuid> --org <uuid> [--role ADMIN|EDITOR|VIEWER] [--sub <id>] [--ttl 1h]
                         print a development token signed with the dev secret
-  sandbox all           every local fake provider at once (ports 8081–8085)
-  sandbox shopify [--port 8081] [--schema <path>]
-                        run the local fake Shopify for the offline OAuth flow
-  sandbox woocommerce [--port 8082] [--manual-approve]
-                        run the local fake WooCommerce (app key flow, REST v3, webhooks)
-  sandbox amazon [--port 8084] [--manual-approve] [--token-ttl 3600]
-                        run the local fake Amazon SP-API (consent, LWA, Listings Items)`;
+  sandbox all|<provider> [options]
+                        local fake providers ('synq sandbox' alone lists them and their options)
+  env [--markdown | --readme <README.md>]
+                        the providers' variables and whether each is set (secrets never shown);
+                        --markdown prints the README rows, --readme rewrites them in place`;
 
 async function tokenCommand(argv: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -81,6 +80,8 @@ export async function main(argv: string[]): Promise<number> {
         return await tokenCommand(rest);
       case 'sandbox':
         return await sandboxCommand(rest);
+      case 'env':
+        return envCommand(rest);
       case 'catalog':
         if (rest[0] !== 'build') {
           console.error('usage: synq catalog build --tenant <uuid>');

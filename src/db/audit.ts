@@ -1,7 +1,7 @@
 import type { Queryable } from './client.ts';
 import { auditLog } from './schema.ts';
 
-export type AuditAction = 'INTEGRATION_CONNECTED' | 'INTEGRATION_DISCONNECTED' | 'INTEGRATION_REAUTH_REQUIRED';
+export type AuditAction = 'INTEGRATION_CONNECTED' | 'INTEGRATION_DISCONNECTED' | 'INTEGRATION_REAUTH_REQUIRED' | 'INTEGRATION_INBOUND_SECRET_ROTATED';
 
 export async function writeAudit(
   db: Queryable,

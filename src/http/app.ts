@@ -37,9 +37,15 @@ function makeAjv(coerce: boolean): Ajv {
   return ajv;
 }
 
-/** Query parameters whose values are credentials or one-time codes: never logged. */
-const SECRET_QUERY = /([?&](?:code|hmac|state|sig|token|access_token|refresh_token|consumer_key|consumer_secret|spapi_oauth_code)=)[^&]*/gi;
-export const redactUrl = (url: string) => url.replace(SECRET_QUERY, '$1[redacted]');
+/** Query parameters whose values are credentials or one-time codes in every OAuth flow: never logged. */
+const SECRET_QUERY_PARAMS = ['code', 'hmac', 'state', 'sig', 'token', 'access_token', 'refresh_token'];
+
+/** Redacts those and each provider's own (facts.secretQueryParams) from a URL before it is logged. */
+export function urlRedactor(providerParams: readonly string[]): (url: string) => string {
+  const names = [...new Set([...SECRET_QUERY_PARAMS, ...providerParams])].map((n) => n.replace(/[^A-Za-z0-9_-]/g, (c) => `\\${c}`));
+  const re = new RegExp(`([?&](?:${names.join('|')})=)[^&]*`, 'gi');
+  return (url) => url.replace(re, '$1[redacted]');
+}
 
 export async function buildApp(deps: Deps): Promise<App> {
   const app = Fastify({
@@ -56,6 +62,7 @@ export async function buildApp(deps: Deps): Promise<App> {
     logController: new LogController({ disableRequestLogging: true }),
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
+  const redactUrl = urlRedactor(deps.providers.modules().flatMap((p) => p.facts.secretQueryParams));
   const bodyAjv = makeAjv(false);
   const textAjv = makeAjv(true);
   app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : textAjv).compile(schema));

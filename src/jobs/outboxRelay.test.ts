@@ -184,7 +184,7 @@ describe('outbox relay', () => {
         throw new Error('connector bug');
       },
     } as unknown as Connector;
-    svc.deps.providers = { get: () => crashing, configured: () => [] };
+    svc.deps.providers = { get: () => crashing, configured: () => [], modules: () => [] };
     try {
       const first = await processOutboxBatch(svc.deps);
       expect(first).toMatchObject({ retried: 1 });

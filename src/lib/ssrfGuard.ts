@@ -1,8 +1,9 @@
 // The one place Synq decides whether a tenant-supplied URL may be fetched. A store
 // URL is user input: without this a tenant could make Synq call its own loopback,
 // the cloud metadata service or anything on the private network and read the
-// answer back. Three layers: the URL's shape, every address its host resolves to,
-// and every redirect hop (re-checked before it is followed).
+// answer back. Three layers: the URL's shape, every address its host resolves to
+// (checked in the resolution the socket connects with: guardedFetch.ts), and every
+// redirect hop (re-checked before it is followed).
 import { lookup } from 'node:dns/promises';
 import { BlockList, isIP } from 'node:net';
 
@@ -111,6 +112,9 @@ export function classifyAddress(address: string): AddressVerdict {
 
 const allowed = (v: AddressVerdict, policy: SsrfPolicy) => v === 'public' || (v === 'loopback' && policy.allowHttpLoopback);
 
+/** Whether a resolved address may be connected to under the policy. */
+export const addressAllowed = (address: string, policy: SsrfPolicy): boolean => allowed(classifyAddress(address), policy);
+
 /**
  * Parses and checks a URL without DNS: http(s) only, https unless the dev flag allows http
  * to a loopback host, no user info, and an IP-literal host (WHATWG URL parsing has already
@@ -145,7 +149,7 @@ export function checkUrlShape(raw: string | URL, policy: SsrfPolicy): URL {
 
 export type Resolver = (host: string) => Promise<{ address: string; family: number }[]>;
 
-const systemResolver: Resolver = (host) => lookup(host, { all: true, verbatim: true });
+export const systemResolver: Resolver = (host) => lookup(host, { all: true, verbatim: true });
 
 /**
  * checkUrlShape plus DNS: every address the host resolves to must be allowed (one bad
@@ -166,35 +170,4 @@ export async function checkUrl(raw: string | URL, policy: SsrfPolicy, resolve: R
     if (!allowed(classifyAddress(a.address), policy)) throw new SsrfError('resolves to a private, loopback, link-local or reserved address');
   }
   return u;
-}
-
-export interface GuardedFetchOptions {
-  policy: SsrfPolicy;
-  fetch?: typeof fetch;
-  resolve?: Resolver;
-  /** Redirect hops followed (each re-checked); 3 covers http->https->www chains. */
-  maxRedirects?: number;
-}
-
-/**
- * fetch that never lets the platform follow a redirect: each Location is resolved against
- * the current URL, checked like the original, and followed by hand. 307/308 keep method and
- * body; 301/302/303 turn into GET only for GET/HEAD requests; a non-GET request that is
- * redirected that way is answered as the redirect itself (the caller decides).
- */
-export async function guardedFetch(url: string, init: RequestInit, opts: GuardedFetchOptions): Promise<Response> {
-  const doFetch = opts.fetch ?? globalThis.fetch;
-  const max = opts.maxRedirects ?? 3;
-  let current = await checkUrl(url, opts.policy, opts.resolve);
-  for (let hop = 0; ; hop++) {
-    const res = await doFetch(current.toString(), { ...init, redirect: 'manual' });
-    const location = res.headers.get('location');
-    if (res.status < 300 || res.status >= 400 || res.status === 304 || location === null) return res;
-    const method = (init.method ?? 'GET').toUpperCase();
-    const keepsMethod = res.status === 307 || res.status === 308;
-    if (!keepsMethod && method !== 'GET' && method !== 'HEAD') return res;
-    if (hop >= max) throw new SsrfError(`too many redirects (more than ${max})`);
-    await res.body?.cancel();
-    current = await checkUrl(new URL(location, current), opts.policy, opts.resolve);
-  }
 }

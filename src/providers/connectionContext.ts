@@ -25,26 +25,62 @@ export function openCredentials(deps: Pick<Deps, 'cipher'>, row: ConnectionRow):
   return JSON.parse(deps.cipher.decrypt(row.credentials, CredentialCipher.aad(row.tenantId, row.connectionId))) as Credentials;
 }
 
+/** Fields Synq owns, not the provider: a refresh answer never replaces them. */
+const SYNQ_OWNED = ['webhookSecret', 'webhookSecretRotatedAt', 'previousWebhookSecret', 'previousWebhookSecretUntil'] as const;
+
+function keepSynqOwned(next: Credentials, latest: Credentials): Credentials {
+  const kept: Credentials = { ...next };
+  for (const k of SYNQ_OWNED) {
+    const v = latest[k];
+    if (v !== undefined) kept[k] = v;
+    else delete kept[k];
+  }
+  return kept;
+}
+
+async function claimLease(deps: Pick<Deps, 'db'>, id: string): Promise<ConnectionRow | null> {
+  const [claimed] = await deps.db
+    .update(connections)
+    .set({ refreshLeaseUntil: new Date(Date.now() + LEASE_MS) })
+    .where(and(eq(connections.id, id), or(isNull(connections.refreshLeaseUntil), lt(connections.refreshLeaseUntil, sql`now()`))))
+    .returning();
+  return claimed ?? null;
+}
+
+/**
+ * Changes a connection's stored credentials under the refresh lease, so a token refresh
+ * running at the same time cannot write the old credentials back over the change. Returns
+ * the credentials as stored.
+ */
+export async function updateCredentials(deps: Pick<Deps, 'db' | 'cipher'>, id: string, change: (current: Credentials) => Credentials): Promise<Credentials> {
+  const deadline = Date.now() + WAIT_MAX_MS;
+  for (;;) {
+    const claimed = await claimLease(deps, id);
+    if (claimed) {
+      try {
+        const next = change(openCredentials(deps, claimed));
+        await deps.db.update(connections).set({ credentials: sealCredentials(deps, claimed, next), updatedAt: new Date() }).where(eq(connections.id, id));
+        return next;
+      } finally {
+        await deps.db.update(connections).set({ refreshLeaseUntil: null }).where(eq(connections.id, id)).catch(() => {});
+      }
+    }
+    if (Date.now() > deadline) throw new ProviderError('TIMEOUT', 'Timed out waiting for a token refresh to finish');
+    await new Promise((r) => setTimeout(r, WAIT_STEP_MS));
+  }
+}
+
 const expiresSoon = (c: Credentials, now = Date.now()) =>
   c.accessExpiresAt !== undefined && Date.parse(c.accessExpiresAt) - now < REFRESH_MARGIN_MS;
 
 export function createConnectionContext(deps: Deps, connector: Connector, row: ConnectionRow): ConnectionContext {
   let creds = openCredentials(deps, row);
 
-  async function claimLease(): Promise<ConnectionRow | null> {
-    const [claimed] = await deps.db
-      .update(connections)
-      .set({ refreshLeaseUntil: new Date(Date.now() + LEASE_MS) })
-      .where(and(eq(connections.id, row.id), or(isNull(connections.refreshLeaseUntil), lt(connections.refreshLeaseUntil, sql`now()`))))
-      .returning();
-    return claimed ?? null;
-  }
-
   /** Refreshes unless someone already did; `rejected` forces a refresh if that token is still current. */
   async function refresh(rejected: string | null): Promise<string> {
     const deadline = Date.now() + WAIT_MAX_MS;
     for (;;) {
-      const claimed = await claimLease();
+      const claimed = await claimLease(deps, row.id);
       if (claimed) {
         try {
           // Re-read after claiming: another process may have refreshed while we waited.
@@ -66,8 +102,8 @@ export function createConnectionContext(deps: Deps, connector: Connector, row: C
             }
             throw err;
           }
-          // Never drop a stored refresh token because a response omitted one.
-          const merged: Credentials = { ...next, ...(next.refreshToken ? {} : latest.refreshToken ? { refreshToken: latest.refreshToken } : {}) };
+          // Never drop a stored refresh token because a response omitted one, nor Synq's own webhook secrets.
+          const merged: Credentials = keepSynqOwned({ ...next, ...(next.refreshToken ? {} : latest.refreshToken ? { refreshToken: latest.refreshToken } : {}) }, latest);
           await deps.db
             .update(connections)
             .set({

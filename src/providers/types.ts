@@ -1,8 +1,10 @@
 // The connector interface every provider implements. Provider *facts* (URLs,
 // scopes, limits, lifetimes) are data in `facts`; provider *behaviour* is the
-// methods below. Nothing outside src/providers/<name>/ knows a provider's quirks.
+// methods below. Nothing outside src/providers/<name>/ knows a provider's quirks;
+// descriptor.ts adds what generic code needs beyond the connector (config, routes, sandbox).
 
-export type ProviderId = 'shopify' | 'woocommerce' | 'xero' | 'amazon' | 'quickbooks';
+/** A provider table row's id (src/providers/registry.ts): 'shopify', 'woocommerce', … */
+export type ProviderId = string;
 export type Category = 'commerce' | 'accounting';
 
 export type RateLimitFacts =
@@ -23,6 +25,11 @@ export interface ProviderFacts {
   accessTokenTtlSeconds: number | null;
   refreshTokenRotates: boolean;
   rateLimit: RateLimitFacts;
+  /**
+   * Query parameters of the provider's redirects to Synq that carry secrets or one-time codes,
+   * beyond the OAuth ones every provider shares (code, state, tokens): never logged.
+   */
+  secretQueryParams: readonly string[];
   /** Webhook topics we subscribe to on connect. */
   webhookTopics: readonly string[];
   /**
@@ -47,6 +54,11 @@ export interface Credentials {
   accessSecret?: string;
   /** The secret Synq chose for this connection's webhook signatures ('connection-secret' providers). */
   webhookSecret?: string;
+  /** ISO-8601: when the tenant last had webhookSecret rotated (and shown); absent = never shown. */
+  webhookSecretRotatedAt?: string;
+  /** The secret before the last rotation, still accepted until previousWebhookSecretUntil (ISO-8601). */
+  previousWebhookSecret?: string;
+  previousWebhookSecretUntil?: string;
 }
 
 export type ProviderErrorCode =

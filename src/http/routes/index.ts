@@ -16,13 +16,12 @@ import { keyReturn } from './integrations/keyReturn.ts';
 import { saveConnection } from './integrations/saveConnection.ts';
 import { listConnections } from './integrations/listConnections.ts';
 import { deleteConnection } from './integrations/deleteConnection.ts';
+import { getInbound } from './integrations/getInbound.ts';
+import { rotateInboundSecret } from './integrations/rotateInboundSecret.ts';
 import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
-import { shopifyWebhook } from './webhooks/shopifyWebhook.ts';
-import { xeroWebhook } from './webhooks/xeroWebhook.ts';
-import { quickbooksWebhook } from './webhooks/quickbooksWebhook.ts';
-import { connectionWebhook } from './webhooks/connectionWebhook.ts';
+import { providerWebhooks } from './webhooks/providerWebhooks.ts';
 import { listOrders } from './oms/listOrders.ts';
 import { getOrder } from './oms/getOrder.ts';
 import { getCatalogFeed } from './ucp/getCatalogFeed.ts';
@@ -36,10 +35,8 @@ export const publicRoutes: RouteModule[] = [
   keyCallback,
   keyReturn,
   unifiedWebhook,
-  shopifyWebhook,
-  xeroWebhook,
-  quickbooksWebhook,
-  connectionWebhook,
+  // One route per provider of the table (src/providers/registry.ts).
+  providerWebhooks,
   getFeedFile,
 ];
 
@@ -54,6 +51,8 @@ export const tenantRoutes: RouteModule[] = [
   saveConnection,
   listConnections,
   deleteConnection,
+  getInbound,
+  rotateInboundSecret,
   pushProduct,
   getPushJob,
   listOrders,

@@ -2,25 +2,21 @@
 // the per-seller token bucket, the notification secret check, attribute mapping and the
 // remote id encoding.
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../config.ts';
+import { loadProviderSettings } from '../../config.ts';
+import { amazonProvider } from './provider.ts';
 import { ProviderError, type Credentials, type PushProduct } from '../types.ts';
 import { decodeSkus, encodeSkus, listingAttributes } from './listings.ts';
 import { buildConsentUrl, parseConsentCallback } from './lwa.ts';
 import { unwrap, verifyNotificationSecret } from './notifications.ts';
 import { SellerBuckets } from './spApi.ts';
 
-const cfg = loadConfig({
-  NODE_ENV: 'test',
-  SYNQ_DATA_DIR: '/tmp/synq-amazon-unit',
-  SYNQ_AUTH_SECRET: 'x'.repeat(40),
-  SYNQ_WEBHOOK_SECRET: 'y'.repeat(40),
-  SYNQ_ENCRYPTION_KEYS: `t1:${Buffer.alloc(32, 1).toString('base64')}`,
+const cfg = loadProviderSettings(amazonProvider, {
   AMAZON_APP_ID: 'amzn1.sp.solution.test',
   AMAZON_CLIENT_ID: 'client',
   AMAZON_CLIENT_SECRET: 'secret',
   AMAZON_REGION: 'eu',
   AMAZON_APP_BETA: 'true',
-}).amazon;
+});
 
 describe('Amazon authorization', () => {
   it('builds the regional consent URL with version=beta for draft apps', () => {
@@ -64,6 +60,16 @@ describe('notification secret', () => {
     expect(verifyNotificationSecret({}, creds)).toBe(false);
     expect(verifyNotificationSecret({ 'x-synq-notification-secret': '' }, { accessToken: 'a' })).toBe(false);
     expect(verifyNotificationSecret({ 'x-synq-notification-secret': 's'.repeat(43) }, undefined)).toBe(false);
+  });
+  it('accepts the secret before a rotation until its grace period ends, and never a short one', () => {
+    const now = Date.parse('2026-05-01T12:00:00Z');
+    const creds: Credentials = { accessToken: 'a', webhookSecret: 'n'.repeat(43), previousWebhookSecret: 'o'.repeat(43), previousWebhookSecretUntil: '2026-05-02T12:00:00Z' };
+    const h = (v: string) => ({ 'x-synq-notification-secret': v });
+    expect(verifyNotificationSecret(h('n'.repeat(43)), creds, now)).toBe(true);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), creds, now)).toBe(true);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), creds, Date.parse('2026-05-02T12:00:01Z'))).toBe(false);
+    expect(verifyNotificationSecret(h('o'.repeat(43)), { ...creds, previousWebhookSecretUntil: 'garbage' }, now)).toBe(false);
+    expect(verifyNotificationSecret(h('x'), { ...creds, previousWebhookSecret: 'x' }, now)).toBe(false);
   });
   it('unwraps an EventBridge event, or takes a bare notification', () => {
     expect(unwrap({ 'detail-type': 'ORDER_CHANGE', detail: { NotificationType: 'ORDER_CHANGE' } })).toEqual({ NotificationType: 'ORDER_CHANGE' });

@@ -1,18 +1,13 @@
 // The Amazon SP-API connector: wires facts, the LWA authorization, the throttled SP-API
 // client, Listings Items push and EventBridge-forwarded notifications into the Connector
 // interface. Quirks live in the files it imports.
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { AmazonAppConfig } from '../../config.ts';
+import type { AmazonAppConfig } from './config.ts';
 import type { ConnectorWith, OAuth2Authorization, PushValidation, ConnectionContext, PushProduct } from '../types.ts';
 import { AMAZON_FACTS, SELLER_ID } from './facts.ts';
 import { AmazonListings } from './listings.ts';
 import { createLwaAuthorization, refreshLwa } from './lwa.ts';
-import { loadNotificationSchemas, normalizeNotification, orderFromNotification, verifyNotificationSecret, type NotificationSchemas } from './notifications.ts';
+import { normalizeNotification, orderFromNotification, verifyNotificationSecret } from './notifications.ts';
 import { SpApiClient } from './spApi.ts';
-
-/** src/providers/amazon -> the repository root is three levels up; the published models sit beside it. */
-export const DEFAULT_NOTIFICATION_SCHEMA_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..', 'shared', 'contracts', 'amazon');
 
 export interface AmazonConnectorOptions {
   fetch?: typeof fetch;
@@ -20,22 +15,16 @@ export interface AmazonConnectorOptions {
   timeoutMs?: number;
   /** Longest in-process wait for the per-seller bucket before answering RATE_LIMITED. */
   maxThrottleWaitMs?: number;
-  notificationSchemaDir?: string;
 }
 
 export type AmazonConnector = ConnectorWith<OAuth2Authorization> & {
   validateProduct(ctx: ConnectionContext, product: PushProduct): Promise<PushValidation>;
-  /** Where the notification schemas came from; null = structural checks only. */
-  readonly notificationSchemaSource: string | null;
 };
 
 export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnectorOptions = {}): AmazonConnector {
   const http = { fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000 };
   const api = new SpApiClient(cfg, { ...http, maxThrottleWaitMs: opts.maxThrottleWaitMs ?? 10_000 });
   const listings = new AmazonListings(cfg, api);
-  let schemas: NotificationSchemas | null = null;
-  // Loaded on first use, not at import time or start-up of a server that never sees Amazon.
-  const notificationSchemas = () => (schemas ??= loadNotificationSchemas(opts.notificationSchemaDir ?? DEFAULT_NOTIFICATION_SCHEMA_DIR));
 
   return {
     facts: AMAZON_FACTS,
@@ -60,7 +49,7 @@ export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnecto
     isWebhookPing: () => false,
     // The URL names the connection and the secret is the connection's own: no header names the seller.
     webhookAccount: () => null,
-    normalizeWebhook: (raw) => normalizeNotification(notificationSchemas(), raw),
+    normalizeWebhook: (raw) => normalizeNotification(raw),
 
     listProducts: (ctx, cursor) => listings.list(ctx, cursor),
     /**
@@ -70,8 +59,5 @@ export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnecto
      */
     listOrders: async () => ({ items: [], nextCursor: null }),
     orderFromEvent: orderFromNotification,
-    get notificationSchemaSource() {
-      return notificationSchemas().source;
-    },
   };
 }

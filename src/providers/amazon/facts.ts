@@ -58,6 +58,8 @@ export const AMAZON_FACTS: ProviderFacts = {
   // Listings Items 2021-08-01: 5 requests/s, burst 10 per operation and selling partner
   // (docs "Listings Items API rate limits"). The x-amzn-RateLimit-Limit header overrides the rate.
   rateLimit: { kind: 'requests', perSecond: 5, burst: 10 },
+  // The consent callback's spapi_oauth_code is redeemable for 5 minutes.
+  secretQueryParams: ['spapi_oauth_code'],
   // SP-API notifications reach Synq through an EventBridge API destination, not a subscription we create.
   webhookTopics: ['ORDER_CHANGE', 'LISTINGS_ITEM_STATUS_CHANGE', 'LISTINGS_ITEM_ISSUES_CHANGE'],
   // The API destination sends a header with a secret Synq generated for the connection.

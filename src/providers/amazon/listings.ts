@@ -2,7 +2,7 @@
 // created or fully replaced with PUT {productType, requirements, attributes}, removed with
 // DELETE. ACCEPTED only means "queued for processing": the listing's issues and status are
 // read back (includedData=issues,summaries) and summarised as the push target's detail.
-import type { AmazonAppConfig } from '../../config.ts';
+import type { AmazonAppConfig } from './config.ts';
 import { ProviderError, type ConnectionContext, type PushProduct, type PushResult, type PushValidation, type PushVariant, type RemoteProductSummary, type Page } from '../types.ts';
 import { LISTINGS_PATH, MAX_SKU_LENGTH, SEARCH_PAGE_SIZE } from './facts.ts';
 import type { SpApiClient } from './spApi.ts';

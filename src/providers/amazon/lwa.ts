@@ -3,7 +3,7 @@
 // LWA refresh tokens do not rotate: a refresh answers a new access token only, and the
 // stored refresh token (plus the connection's notification secret) is kept.
 import { randomBytes } from 'node:crypto';
-import type { AmazonAppConfig } from '../../config.ts';
+import type { AmazonAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs, transportError } from '../transport.ts';
 import { ProviderError, type AuthorizeRequest, type CallbackParams, type Credentials, type OAuth2Authorization } from '../types.ts';
 import { SELLER_ID } from './facts.ts';

@@ -2,89 +2,38 @@
 // POST /unified/webhook/amazon/<connection_id>. Amazon signs nothing we can check, so the
 // API destination's connection sends a secret header Synq generated for this connection
 // (stored sealed in its credentials); it is compared in constant time before the body is
-// looked at. Bodies are then checked against Amazon's published notification schemas.
+// looked at. Bodies are then checked against our own schemas of the three notification
+// types (notificationSchemas.ts, tested against Amazon's published ones).
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Ajv, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import { compileValidator } from '../../lib/validate.ts';
 import { isRecord } from '../transport.ts';
 import { ProviderError, type Credentials, type InboundEvent, type NormalizedOrder } from '../types.ts';
 import { NOTIFICATION_SECRET_HEADER } from './facts.ts';
+import { ListingsItemIssuesChangeNotification, ListingsItemStatusChangeNotification, OrderChangeNotification } from './notificationSchemas.ts';
 
 type Headers = Record<string, string | string[] | undefined>;
 
-const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
-
-/** Notification type -> schema file and the normalized event name. */
-const TYPES: Record<string, { file: string; event: string }> = {
-  ORDER_CHANGE: { file: 'OrderChangeNotification.json', event: 'order.updated' },
-  LISTINGS_ITEM_STATUS_CHANGE: { file: 'ListingsItemStatusChangeNotification.json', event: 'listing.status_changed' },
-  LISTINGS_ITEM_ISSUES_CHANGE: { file: 'ListingsItemIssuesChangeNotification.json', event: 'listing.issues_changed' },
-};
-
-function stripIds(v: unknown): unknown {
-  if (Array.isArray(v)) return v.map(stripIds);
-  if (!isRecord(v)) return v;
-  return Object.fromEntries(Object.entries(v).filter(([k]) => k !== '$id' && k !== 'examples').map(([k, x]) => [k, stripIds(x)]));
-}
-
-export interface NotificationSchemas {
-  /** Where the schemas came from; null when the directory was missing (structural checks only). */
-  source: string | null;
-  validate(type: string, notification: unknown): string | null;
-}
-
-/**
- * Loads the three schemas. Correction applied: ListingsItemStatusChangeNotification.json's
- * NotificationType enum says "LISTINGS_ITEM_STATUS_CHANGED" while the Notifications API
- * delivers "LISTINGS_ITEM_STATUS_CHANGE"; both are accepted. `$id`s are dropped (the order
- * schema's nested "#/properties/…" ids would otherwise collide between compilations).
- */
-export function loadNotificationSchemas(dir: string): NotificationSchemas {
-  const files = Object.values(TYPES).map((t) => join(dir, t.file));
-  if (!files.every((f) => existsSync(f))) {
-    // Without the schemas only the envelope fields we read are checked (see structural()).
-    return { source: null, validate: (type, n) => structural(type, n) };
-  }
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  addFormats(ajv);
-  const compiled = new Map<string, ValidateFunction>();
-  for (const [type, t] of Object.entries(TYPES)) {
-    const schema = stripIds(JSON.parse(readFileSync(join(dir, t.file), 'utf8'))) as Record<string, unknown>;
-    const props = schema.properties;
-    if (isRecord(props) && isRecord(props.NotificationType) && Array.isArray(props.NotificationType.enum)) {
-      props.NotificationType = { ...props.NotificationType, enum: [...new Set([...props.NotificationType.enum, type])] };
-    }
-    delete schema.$schema;
-    compiled.set(type, ajv.compile(schema));
-  }
-  return {
-    source: dir,
-    validate(type, n) {
-      const v = compiled.get(type);
-      if (!v) return `unsupported notification type "${type.slice(0, 60)}"`;
-      if (v(n)) return null;
-      return (v.errors ?? []).slice(0, 3).map((e) => `${e.instancePath || '/'} ${e.message ?? 'invalid'}`).join('; ');
-    },
-  };
-}
-
-function structural(type: string, n: unknown): string | null {
-  if (!(type in TYPES)) return `unsupported notification type "${type.slice(0, 60)}"`;
-  if (!isRecord(n) || !isRecord(n.Payload) || !isRecord(n.NotificationMetadata)) return 'Payload and NotificationMetadata are required';
-  return typeof n.NotificationMetadata.NotificationId === 'string' ? null : 'NotificationMetadata.NotificationId is required';
-}
+const checkOrderChange = compileValidator(OrderChangeNotification);
+const checkStatusChange = compileValidator(ListingsItemStatusChangeNotification);
+const checkIssuesChange = compileValidator(ListingsItemIssuesChangeNotification);
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
 
-/** Constant-time: both sides are hashed to 32 bytes first, so neither length nor content leaks. */
-export function verifyNotificationSecret(headers: Headers, credentials: Credentials | undefined): boolean {
-  const expected = credentials?.webhookSecret;
-  if (expected === undefined || expected.length < 32) return false;
+const matches = (given: string, expected: string | undefined) => expected !== undefined && expected.length >= 32 && timingSafeEqual(digest(given), digest(expected));
+
+/**
+ * Constant-time: both sides are hashed to 32 bytes first, so neither length nor content leaks.
+ * After a rotation the previous secret is accepted until its grace period ends, so the tenant
+ * can update the EventBridge connection without losing notifications in between.
+ */
+export function verifyNotificationSecret(headers: Headers, credentials: Credentials | undefined, now = Date.now()): boolean {
   const given = headers[NOTIFICATION_SECRET_HEADER];
   if (typeof given !== 'string' || given.length === 0 || given.length > 512) return false;
-  return timingSafeEqual(digest(given), digest(expected));
+  const current = matches(given, credentials?.webhookSecret);
+  const until = credentials?.previousWebhookSecretUntil === undefined ? Number.NaN : Date.parse(credentials.previousWebhookSecretUntil);
+  // Both comparisons always run: which secret matched must not show in the timing.
+  const previous = matches(given, credentials?.previousWebhookSecret);
+  return current || (previous && now < until);
 }
 
 /** The SP-API notification inside an EventBridge event ({version, id, detail-type, source, detail}), or a bare one. */
@@ -93,7 +42,10 @@ export function unwrap(body: unknown): Record<string, unknown> | null {
   return isRecord(body) && typeof body.NotificationType === 'string' ? body : null;
 }
 
-export function normalizeNotification(schemas: NotificationSchemas, rawBody: Buffer): InboundEvent {
+const fail = (type: string, problem: string) => new ProviderError('VALIDATION', `Notification does not match the ${type} schema: ${problem}`);
+
+/** An EventBridge-forwarded (or bare) SP-API notification as an inbound event; ProviderError('VALIDATION') for anything else. */
+export function normalizeNotification(rawBody: Buffer): InboundEvent {
   let body: unknown;
   try {
     body = JSON.parse(rawBody.toString('utf8'));
@@ -102,34 +54,42 @@ export function normalizeNotification(schemas: NotificationSchemas, rawBody: Buf
   }
   const n = unwrap(body);
   if (n === null) throw new ProviderError('VALIDATION', 'Body is neither an EventBridge event with detail nor an SP-API notification');
-  const rawType = typeof n.NotificationType === 'string' ? n.NotificationType : '';
-  const type = rawType === 'LISTINGS_ITEM_STATUS_CHANGED' ? 'LISTINGS_ITEM_STATUS_CHANGE' : rawType;
-  const problem = schemas.validate(type, n);
-  if (problem !== null) throw new ProviderError('VALIDATION', `Notification does not match the ${type.slice(0, 60) || 'SP-API'} schema: ${problem}`);
-  const t = TYPES[type]!;
-  const meta = n.NotificationMetadata as Record<string, unknown>;
-  const payload = n.Payload as Record<string, unknown>;
-  const id = typeof meta.NotificationId === 'string' ? meta.NotificationId : null;
-  if (type === 'ORDER_CHANGE') {
-    const o = isRecord(payload.OrderChangeNotification) ? payload.OrderChangeNotification : {};
-    const summary = isRecord(o.Summary) ? o.Summary : {};
-    return {
-      event: t.event,
-      providerEventId: id,
-      data: { order_id: o.AmazonOrderId, seller_id: o.SellerId, status: summary.OrderStatus ?? null, change_type: o.OrderChangeType ?? null, event_time: n.EventTime },
-    };
+  const type = typeof n.NotificationType === 'string' ? n.NotificationType.slice(0, 60) : '';
+  switch (type) {
+    case 'ORDER_CHANGE': {
+      const r = checkOrderChange(n);
+      if (!r.ok) throw fail(type, r.error);
+      const o = r.value.Payload.OrderChangeNotification;
+      return {
+        event: 'order.updated',
+        providerEventId: r.value.NotificationMetadata.NotificationId,
+        data: { order_id: o.AmazonOrderId, seller_id: o.SellerId, status: o.Summary.OrderStatus, change_type: o.OrderChangeType, event_time: r.value.EventTime },
+      };
+    }
+    case 'LISTINGS_ITEM_STATUS_CHANGE':
+    case 'LISTINGS_ITEM_STATUS_CHANGED': {
+      const r = checkStatusChange(n);
+      if (!r.ok) throw fail('LISTINGS_ITEM_STATUS_CHANGE', r.error);
+      const p = r.value.Payload;
+      return {
+        event: 'listing.status_changed',
+        providerEventId: r.value.NotificationMetadata.NotificationId,
+        data: { seller_id: p.SellerId, sku: p.Sku, marketplace_id: p.MarketplaceId ?? null, status: p.Status, event_time: r.value.EventTime },
+      };
+    }
+    case 'LISTINGS_ITEM_ISSUES_CHANGE': {
+      const r = checkIssuesChange(n);
+      if (!r.ok) throw fail(type, r.error);
+      const p = r.value.Payload;
+      return {
+        event: 'listing.issues_changed',
+        providerEventId: r.value.NotificationMetadata.NotificationId,
+        data: { seller_id: p.SellerId, sku: p.Sku, marketplace_id: p.MarketplaceId ?? null, severities: p.Severities, event_time: r.value.EventTime },
+      };
+    }
+    default:
+      throw new ProviderError('VALIDATION', `unsupported notification type "${type}"`);
   }
-  return {
-    event: t.event,
-    providerEventId: id,
-    data: {
-      seller_id: payload.SellerId,
-      sku: payload.Sku,
-      marketplace_id: payload.MarketplaceId ?? null,
-      ...(type === 'LISTINGS_ITEM_STATUS_CHANGE' ? { status: payload.Status } : { severities: payload.Severities }),
-      event_time: n.EventTime,
-    },
-  };
 }
 
 /**

@@ -2,7 +2,7 @@
 // partner (5 requests/s, burst 10; the rate follows the x-amzn-RateLimit-Limit each answer
 // carries), one token refresh on an Unauthorized answer, and SP-API's error list mapped
 // to ProviderErrors (429 → RATE_LIMITED with the wait the bucket implies).
-import type { AmazonAppConfig } from '../../config.ts';
+import type { AmazonAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs, transportError } from '../transport.ts';
 import { ProviderError, type ConnectionContext } from '../types.ts';
 import { AMAZON_FACTS } from './facts.ts';

@@ -1,6 +1,6 @@
 // The QuickBooks Online connector: wires facts, Intuit OAuth 2, the Accounting API client,
 // Item push and webhooks into the Connector interface. Quirks live in the files it imports.
-import type { QuickBooksAppConfig } from '../../config.ts';
+import type { QuickBooksAppConfig } from './config.ts';
 import { ProviderError, type ConnectorWith, type OAuth2Authorization } from '../types.ts';
 import { QUICKBOOKS_FACTS, normalizeRealmId } from './facts.ts';
 import { QboClient, sendQbo, type QboHttpDeps } from './http.ts';

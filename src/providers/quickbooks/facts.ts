@@ -18,6 +18,7 @@ export const QUICKBOOKS_FACTS: ProviderFacts = {
   // Accounting API: 500 requests per minute per realm (≈8/s) and 10 concurrent requests per
   // realm and app (developer.intuit.com "Rate limits and throttles"); above that 429 ThrottleExceeded.
   rateLimit: { kind: 'requests', perSecond: 8, burst: 10 },
+  secretQueryParams: [],
   // Webhook entities are chosen in the Intuit developer portal for the whole app, not per company.
   webhookTopics: [],
   // One verifier token signs every delivery; the payload names each company (realmId).

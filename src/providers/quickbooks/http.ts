@@ -2,7 +2,7 @@
 // Intuit's error body is a Fault ({Fault:{Error:[{Message,Detail,code,element}],type}}; 401s
 // come as lower-case {fault:{error:[…],type:"AUTHENTICATION"}}); it becomes a ProviderError
 // here, in one place. A rejected token is refreshed once and the call retried.
-import type { QuickBooksAppConfig } from '../../config.ts';
+import type { QuickBooksAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs, transportError } from '../transport.ts';
 import { ProviderError, type ConnectionContext } from '../types.ts';
 

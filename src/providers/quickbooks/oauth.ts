@@ -1,7 +1,7 @@
 // Intuit's OAuth 2 authorization code grant: consent URL, callback (code, state, realmId),
 // code exchange and refresh at the bearer token endpoint (HTTP Basic client auth,
 // form-encoded), refresh tokens that may change on any refresh, and revocation.
-import type { QuickBooksAppConfig } from '../../config.ts';
+import type { QuickBooksAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs } from '../transport.ts';
 import { ProviderError, type AuthorizeRequest, type CallbackParams, type Credentials } from '../types.ts';
 import { AUTHORIZE_PATH, QUICKBOOKS_FACTS, REVOKE_PATH, TOKEN_PATH, normalizeRealmId } from './facts.ts';

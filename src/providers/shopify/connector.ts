@@ -1,6 +1,6 @@
 // The Shopify connector: wires facts, OAuth, the GraphQL client, mapping and
 // webhooks into the Connector interface. Quirks live in the files it imports.
-import type { ShopifyAppConfig } from '../../config.ts';
+import type { ShopifyAppConfig } from './config.ts';
 import {
   ProviderError,
   type ConnectionContext,

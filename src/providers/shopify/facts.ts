@@ -19,6 +19,7 @@ export const SHOPIFY_FACTS: ProviderFacts = {
   // "GraphQL Admin API rate limits" table), bucket of 2000 points. The live throttleStatus in every
   // response overrides these numbers per shop; they only seed the estimate before the first call.
   rateLimit: { kind: 'cost-bucket', maximumAvailable: 2000, restorePerSecond: 100 },
+  secretQueryParams: [],
   webhookTopics: [
     'ORDERS_CREATE',
     'ORDERS_UPDATED',

@@ -1,6 +1,6 @@
 // The client's cost-bucket estimate: it waits before a query it expects Shopify to throttle.
 import { describe, expect, it } from 'vitest';
-import type { ShopifyAppConfig } from '../../config.ts';
+import type { ShopifyAppConfig } from './config.ts';
 import type { ConnectionContext } from '../types.ts';
 import { ShopifyGraphqlClient } from './graphqlClient.ts';
 

@@ -1,7 +1,7 @@
 // The Admin GraphQL transport: token header, one retry after a rejected token,
 // failures mapped to retryable/permanent ProviderErrors, and a per-shop estimate
 // of Shopify's leaky cost bucket so we wait instead of getting THROTTLED.
-import type { ShopifyAppConfig } from '../../config.ts';
+import type { ShopifyAppConfig } from './config.ts';
 import { ProviderError, type ConnectionContext } from '../types.ts';
 import { SHOPIFY_FACTS } from './facts.ts';
 import { isRecord, readJson, retryAfterMs, send, type HttpDeps } from './http.ts';

@@ -1,7 +1,7 @@
 // Callback verification and token handling, without a server.
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { ShopifyAppConfig } from '../../config.ts';
+import type { ShopifyAppConfig } from './config.ts';
 import { ProviderError } from '../types.ts';
 import { createShopifyConnector } from './connector.ts';
 import { signRedirectParams } from './fake/oauthRoutes.ts';

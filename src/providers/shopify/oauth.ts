@@ -1,6 +1,6 @@
 // Shopify's OAuth authorization code grant with expiring offline tokens:
 // authorize URL, signed-callback check, code exchange and rotating refresh.
-import type { ShopifyAppConfig } from '../../config.ts';
+import type { ShopifyAppConfig } from './config.ts';
 import { verifyHmacSha256 } from '../../lib/signatures.ts';
 import { ProviderError, type AuthorizeRequest, type CallbackParams, type Credentials } from '../types.ts';
 import { normalizeShopDomain } from './facts.ts';

@@ -1,7 +1,8 @@
 // The WooCommerce connector: wires facts, the app key flow, the REST client, product
 // push, webhooks and sync into the Connector interface. Quirks live in the files it imports.
-import type { WooCommerceAppConfig } from '../../config.ts';
-import { checkUrl, SsrfError, type SsrfPolicy } from '../../lib/ssrfGuard.ts';
+import type { WooCommerceAppConfig } from './config.ts';
+import { createGuardedFetch } from '../../lib/guardedFetch.ts';
+import { checkUrl, SsrfError, type Resolver, type SsrfPolicy } from '../../lib/ssrfGuard.ts';
 import {
   ProviderError,
   type ConnectionContext,
@@ -21,7 +22,8 @@ import { isWooPing, normalizeWooWebhook, verifyWooWebhook } from './webhooks.ts'
 import { header } from '../../lib/headers.ts';
 
 export interface WooConnectorOptions {
-  fetch?: typeof fetch;
+  /** Resolves store host names (tests); the system resolver otherwise. Every answer is checked before connecting. */
+  resolve?: Resolver;
   /** Per HTTP call, redirects included. 30 s: shared WordPress hosting is often slow. */
   timeoutMs?: number;
 }
@@ -44,7 +46,7 @@ const cursorPage = (cursor: string | null): number => {
 
 export function createWooCommerceConnector(cfg: WooCommerceAppConfig, opts: WooConnectorOptions = {}): WooCommerceConnector {
   const policy: SsrfPolicy = { allowHttpLoopback: cfg.allowHttpLoopback };
-  const client = new WooRestClient({ fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000, policy });
+  const client = wooRestClient(cfg, opts);
 
   async function subscribeOne(ctx: ConnectionContext, existing: { id: number; topic: string; delivery_url: string; status: string }[], topic: string, url: string, secret: string): Promise<WebhookSubscription> {
     // A retried connect adopts the webhook the first attempt made (same topic and URL).
@@ -105,7 +107,7 @@ export function createWooCommerceConnector(cfg: WooCommerceAppConfig, opts: WooC
     normalizeAccount: (input) => normalizeStoreUrl(input, policy),
     async verifyAccount(account) {
       try {
-        await checkUrl(account, policy);
+        await checkUrl(account, policy, opts.resolve);
       } catch (err) {
         if (err instanceof SsrfError) throw new ProviderError('VALIDATION', `the store URL ${err.message}`);
         throw err;
@@ -162,5 +164,7 @@ export function createWooCommerceConnector(cfg: WooCommerceAppConfig, opts: WooC
 
 /** The REST client of a connector's configuration, for batch jobs (see products.ts batchProducts). */
 export function wooRestClient(cfg: WooCommerceAppConfig, opts: WooConnectorOptions = {}): WooRestClient {
-  return new WooRestClient({ fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000, policy: { allowHttpLoopback: cfg.allowHttpLoopback } });
+  const policy: SsrfPolicy = { allowHttpLoopback: cfg.allowHttpLoopback };
+  const fetch = createGuardedFetch({ policy, ...(opts.resolve ? { resolve: opts.resolve } : {}) });
+  return new WooRestClient({ fetch, timeoutMs: opts.timeoutMs ?? 30_000 });
 }

@@ -16,6 +16,8 @@ export const WOOCOMMERCE_FACTS: ProviderFacts = {
   // WooCommerce core does not rate-limit REST v3 (only the Store API has an opt-in limiter);
   // hosts and security plugins may answer 429 with Retry-After, which the client honours.
   rateLimit: { kind: 'unpublished' },
+  // The key flow's parameters, should a store ever send them on a redirect.
+  secretQueryParams: ['consumer_key', 'consumer_secret'],
   webhookTopics: ['order.created', 'order.updated', 'product.updated', 'product.deleted'],
   // Each webhook is signed with the secret given when it is created: Synq picks one per connection.
   webhookSigning: 'connection-secret',

@@ -1,15 +1,17 @@
 // REST v3 over HTTPS with Basic auth (consumer key : consumer secret), through the
-// SSRF guard on every request and every redirect hop: the store URL is tenant input.
+// SSRF guard on every request and every redirect hop, connecting only to the addresses it
+// checked (lib/guardedFetch.ts): the store URL is tenant input.
 // Non-2xx answers become ProviderErrors with WooCommerce's own error code in the message.
-import { guardedFetch, SsrfError, type SsrfPolicy } from '../../lib/ssrfGuard.ts';
+import type { FetchLike } from '../../lib/guardedFetch.ts';
+import { SsrfError } from '../../lib/ssrfGuard.ts';
 import { isRecord, readJsonBody, retryAfterMs, transportError } from '../transport.ts';
 import { ProviderError, type ConnectionContext } from '../types.ts';
 import { REST_PREFIX } from './facts.ts';
 
 export interface WooHttpDeps {
-  fetch: typeof fetch;
+  /** createGuardedFetch for the connector's SSRF policy. */
+  fetch: FetchLike;
   timeoutMs: number;
-  policy: SsrfPolicy;
 }
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -76,7 +78,7 @@ export class WooRestClient {
       signal: AbortSignal.timeout(this.deps.timeoutMs),
     };
     try {
-      return await guardedFetch(restUrl(account, req.path, req.query), init, { policy: this.deps.policy, fetch: this.deps.fetch });
+      return await this.deps.fetch(restUrl(account, req.path, req.query), init);
     } catch (err) {
       if (err instanceof SsrfError) throw new ProviderError('VALIDATION', `WooCommerce ${req.what}: the store URL ${err.message}`);
       throw transportError('WooCommerce', req.what, this.deps.timeoutMs, err) ?? err;

@@ -1,6 +1,10 @@
 // Synq products <-> WooCommerce REST v3 objects, and WooCommerce orders -> NormalizedOrder.
 // One variant without options is a "simple" product; anything else is "variable" with
-// one attribute per option name and one variation per variant.
+// one attribute per option name and one variation per variant. The brand is a visible,
+// non-variation "Brand" attribute (REST v3 of the contract has no brand field; the core
+// brands taxonomy came with WooCommerce 9.6); a barcode is the global_unique_id
+// (WooCommerce 9.2+; older stores ignore it) when it is digits and hyphens, WooCommerce's rule.
+import { createHash } from 'node:crypto';
 import { isRecord } from '../transport.ts';
 import { ProviderError, type NormalizedOrder, type PushProduct, type PushVariant } from '../types.ts';
 
@@ -24,7 +28,13 @@ export interface WooProductBody {
   manage_stock?: boolean;
   stock_quantity?: number;
   attributes?: WooAttribute[];
+  global_unique_id?: string;
+  categories?: { id: number }[];
+  images?: WooImage[];
 }
+
+/** A new image (the store downloads `src`) or one the store already has (`id`). */
+export type WooImage = { src: string; name: string; alt: string; position: number } | { id: number; position: number };
 
 export interface WooVariationBody {
   sku: string;
@@ -32,6 +42,13 @@ export interface WooVariationBody {
   manage_stock: boolean;
   stock_quantity?: number;
   attributes: { name: string; option: string }[];
+  global_unique_id?: string;
+}
+
+/** Category ids and images resolved against the store (products.ts); absent = leave the store's as they are. */
+export interface WooExtras {
+  categoryIds?: number[];
+  images?: WooImage[];
 }
 
 export interface WooShape {
@@ -59,16 +76,34 @@ function stock(v: PushVariant): { manage_stock: boolean; stock_quantity?: number
   return v.inventoryQuantity === null ? { manage_stock: false } : { manage_stock: true, stock_quantity: v.inventoryQuantity };
 }
 
-export function toWooShape(p: PushProduct): WooShape {
+/** WooCommerce refuses a global_unique_id other than digits and hyphens; anything else is not sent. */
+const barcode = (v: PushVariant): { global_unique_id?: string } => (v.barcode !== null && /^[0-9][0-9-]{0,63}$/.test(v.barcode) ? { global_unique_id: v.barcode } : {});
+
+/** The name an image gets in the store, derived from its source URL: how an update recognises images it already sent. */
+export const imageKey = (src: string) => `synq-${createHash('sha256').update(src).digest('hex').slice(0, 16)}`;
+
+/** The "Brand" attribute, unless an option of the product is already called that. */
+function brandAttribute(p: PushProduct, position: number, optionNames: string[]): WooAttribute[] {
+  if (p.brand === null || p.brand.trim() === '' || optionNames.some((n) => n.toLowerCase() === 'brand')) return [];
+  return [{ name: 'Brand', position, visible: true, variation: false, options: [p.brand.trim()] }];
+}
+
+export function toWooShape(p: PushProduct, extras: WooExtras = {}): WooShape {
   const base = {
     name: p.title,
     status: STATUS[p.status],
     description: p.description ?? '',
     ...(p.handle ? { slug: p.handle } : {}),
+    ...(extras.categoryIds !== undefined ? { categories: extras.categoryIds.map((id) => ({ id })) } : {}),
+    ...(extras.images !== undefined ? { images: extras.images } : {}),
   };
   if (isSimple(p)) {
     const v = p.variants[0]!;
-    return { product: { ...base, type: 'simple', sku: v.sku, regular_price: v.price, ...stock(v) }, variations: null };
+    const brand = brandAttribute(p, 0, []);
+    return {
+      product: { ...base, type: 'simple', sku: v.sku, regular_price: v.price, ...stock(v), ...barcode(v), ...(brand.length > 0 ? { attributes: brand } : {}) },
+      variations: null,
+    };
   }
   const names: string[] = [];
   const values = new Map<string, string[]>();
@@ -82,12 +117,16 @@ export function toWooShape(p: PushProduct): WooShape {
       if (!list.includes(value)) list.push(value);
     }
   }
-  const attributes = names.map((name, position) => ({ name, position, visible: true, variation: true, options: values.get(name)! }));
+  const attributes = [
+    ...names.map((name, position) => ({ name, position, visible: true, variation: true, options: values.get(name)! })),
+    ...brandAttribute(p, names.length, names),
+  ];
   const variations = p.variants.map((v) => ({
     sku: v.sku,
     regular_price: v.price,
     ...stock(v),
     attributes: Object.entries(v.optionValues).map(([name, option]) => ({ name, option })),
+    ...barcode(v),
   }));
   return { product: { ...base, type: 'variable', sku: parentSku(p.variants.map((v) => v.sku)), attributes }, variations };
 }

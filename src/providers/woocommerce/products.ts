@@ -5,6 +5,7 @@ import { isRecord } from '../transport.ts';
 import { ProviderError, type ConnectionContext, type PushProduct, type PushResult } from '../types.ts';
 import { BATCH_LIMIT, PAGE_SIZE } from './facts.ts';
 import type { WooRestClient } from './http.ts';
+import { resolveCategory, resolveImages } from './catalogExtras.ts';
 import { parentSku, toWooShape, type WooProductBody, type WooVariationBody } from './mapping.ts';
 
 interface WooObject {
@@ -127,11 +128,13 @@ async function syncVariations(client: WooRestClient, ctx: ConnectionContext, pro
 }
 
 export async function upsertProduct(client: WooRestClient, ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult> {
-  const shape = toWooShape(product);
   const known = remoteId ?? (await findRemoteProduct(client, ctx, product.variants.map((v) => v.sku)));
+  if (known !== null && !/^\d+$/.test(known)) throw new ProviderError('VALIDATION', 'Stored WooCommerce product id is not numeric');
+  const categoryId = product.category !== null ? await resolveCategory(client, ctx, product.category) : null;
+  const images = await resolveImages(client, ctx, product, known);
+  const shape = toWooShape(product, { ...(categoryId !== null ? { categoryIds: [categoryId] } : {}), ...(images !== undefined ? { images } : {}) });
   let saved: WooObject | null = null;
   if (known !== null) {
-    if (!/^\d+$/.test(known)) throw new ProviderError('VALIDATION', 'Stored WooCommerce product id is not numeric');
     try {
       saved = (await client.request<WooObject>(ctx, { what: 'product update', method: 'PUT', path: `/products/${known}`, body: shape.product })).data;
     } catch (err) {

@@ -1,6 +1,6 @@
 // The Xero connector: wires facts, OAuth 2 with PKCE, the Accounting API client, Items
 // push and webhooks into the Connector interface. Quirks live in the files it imports.
-import type { XeroAppConfig } from '../../config.ts';
+import type { XeroAppConfig } from './config.ts';
 import type { ConnectorWith, OAuth2Authorization } from '../types.ts';
 import { normalizeTenantId, XERO_FACTS } from './facts.ts';
 import { XeroApiClient } from './http.ts';

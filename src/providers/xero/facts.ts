@@ -19,6 +19,7 @@ export const XERO_FACTS: ProviderFacts = {
   // developer.xero.com/documentation/guides/oauth2/limits: 60 calls/minute and 5 concurrent
   // per organisation (5000/day). 1/s sustained with a burst of 5 stays inside both.
   rateLimit: { kind: 'requests', perSecond: 1, burst: 5 },
+  secretQueryParams: [],
   // Subscribed in the developer portal for the whole app, not per connection through the API.
   webhookTopics: ['INVOICE', 'CONTACT'],
   // One webhook key signs every delivery; each event names its organisation (tenantId).

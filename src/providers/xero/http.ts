@@ -1,7 +1,7 @@
 // The Accounting API client: Bearer token plus the organisation in xero-tenant-id on
 // every call, one forced refresh on 401, and Xero's answers mapped to ProviderErrors
 // (429 with Retry-After and X-Rate-Limit-Problem, 5xx, ValidationException bodies).
-import type { XeroAppConfig } from '../../config.ts';
+import type { XeroAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs } from '../transport.ts';
 import { ProviderError, type ConnectionContext } from '../types.ts';
 import { ACCOUNTING_PREFIX } from './facts.ts';

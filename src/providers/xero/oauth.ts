@@ -1,7 +1,7 @@
 // Xero's OAuth 2 authorization code grant with PKCE (S256): the consent URL on the login
 // origin, the code exchange and rotating refresh on the identity origin (client id and
 // secret as HTTP Basic), and GET /connections to learn which organisation was authorized.
-import type { XeroAppConfig } from '../../config.ts';
+import type { XeroAppConfig } from './config.ts';
 import { isRecord, readJsonBody, retryAfterMs, transportError } from '../transport.ts';
 import { ProviderError, type AuthorizeRequest, type CallbackParams, type Credentials } from '../types.ts';
 import { normalizeTenantId, XERO_FACTS } from './facts.ts';

@@ -1,12 +1,14 @@
-// POST /unified/webhook/:provider/:connectionId: webhooks of providers that sign each
-// subscription with a secret Synq chose for the connection ('connection-secret', e.g.
-// WooCommerce). The URL names the connection; its stored secret verifies the raw bytes
-// before anything is parsed. The provider's unsigned creation ping is answered 200
-// and stored nowhere.
+// POST /unified/webhook/<provider>/:connectionId: webhooks of providers that sign each
+// subscription with a secret Synq chose for the connection ('connection-secret':
+// WooCommerce, Amazon's forwarded notifications). The URL names the connection; its stored
+// secret verifies the raw bytes before anything is parsed. The provider's unsigned creation
+// ping is answered 200 and stored nowhere. Registered once per such row of the provider
+// table (providerWebhooks.ts).
 import { Type } from '@sinclair/typebox';
 import { connectionByPublicId } from '../../../db/connections.ts';
 import { isLive } from '../../../domain/connectionLifecycle.ts';
 import { openCredentials } from '../../../providers/connectionContext.ts';
+import type { ProviderModule } from '../../../providers/descriptor.ts';
 import { ProviderError, type InboundEvent } from '../../../providers/types.ts';
 import type { RouteModule } from '../../app.ts';
 import { badRequest, notFound, unauthorized } from '../../errors.ts';
@@ -20,16 +22,16 @@ import { decodeUtf8, rawBodyOf, withRawBody } from './rawBody.ts';
  * webhook after more than 5 consecutive non-2xx deliveries, which would silence the
  * connection for good once it is saved.
  */
-export const connectionWebhook: RouteModule = (app, deps) => {
+export const connectionWebhook = (module: ProviderModule): RouteModule => (app, deps) => {
+  const provider = module.id;
   withRawBody(app, (scope) => {
     scope.post(
-      '/unified/webhook/:provider/:connectionId',
+      `/unified/webhook/${provider}/:connectionId`,
       {
         schema: {
           tags: ['webhooks'],
-          summary: "Receive a provider webhook signed with the connection's own secret (WooCommerce X-WC-Webhook-Signature)",
+          summary: module.webhook.summary,
           params: Type.Object({
-            provider: Type.String({ maxLength: 64, pattern: '^[a-z0-9-]+$' }),
             connectionId: Type.String({ maxLength: 64, pattern: '^conn_[A-Za-z0-9]+$' }),
           }),
           response: {
@@ -45,9 +47,9 @@ export const connectionWebhook: RouteModule = (app, deps) => {
         },
       },
       async (req) => {
-        const { provider, connectionId } = req.params;
+        const { connectionId } = req.params;
         const connector = deps.providers.get(provider);
-        if (!connector || connector.facts.webhookSigning !== 'connection-secret') throw notFound('Webhook route');
+        if (!connector) throw notFound('Webhook route');
         const raw = rawBodyOf(req);
         if (connector.isWebhookPing(raw, req.headers)) return { status: 'ignored' as const };
 

@@ -1,7 +1,7 @@
 // Test helpers shared by the Shopify tests: a connector wired to a fake, a
 // completed OAuth install, and an in-memory ConnectionContext that refreshes
 // the way the real one does (on expiry and once after a 401).
-import type { ShopifyAppConfig } from '../../../config.ts';
+import type { ShopifyAppConfig } from '../config.ts';
 import type { ConnectionContext, Connector, Credentials, PushProduct } from '../../types.ts';
 import { createShopifyConnector, type ShopifyConnector, type ShopifyConnectorOptions } from '../connector.ts';
 import type { ShopifyFake } from '../fake/index.ts';

@@ -37,6 +37,7 @@ export interface StoreSnapshot {
   orders: FakeOrder[];
   webhooks: unknown[];
   keys: { keyId: number; permissions: string; appName: string; revoked: boolean }[];
+  categories: { id: number; name: string; parent: number }[];
 }
 
 export interface WooCommerceFake {
@@ -90,6 +91,7 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
       orders: [...s.orders.values()].map(orderJson),
       webhooks: [...s.webhooks.values()].map(({ secret: _s, ...w }) => w),
       keys: s.keys.map((k) => ({ keyId: k.keyId, permissions: k.permissions, appName: k.appName, revoked: k.revoked })),
+      categories: [...s.categories.values()].map((c) => ({ id: c.id, name: c.name, parent: c.parent })),
     };
   };
   const createOrder = async (name: string, input: OrderInput = {}) => {

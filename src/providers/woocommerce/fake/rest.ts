@@ -2,6 +2,7 @@
 // (query args and body, see schema.ts), products with variations, the batch endpoints
 // (per-item errors in a 200, 413 over 100 objects), orders and webhooks.
 import { timingSafeEqual } from 'node:crypto';
+import { applyCategories, applyImages, dupGtin, gtinTaken, handleCategories } from './catalogTerms.ts';
 import { describeErrors, type LoadedContract } from './schema.ts';
 import { nowGmt, type FakeProduct, type HttpAnswer, type FakeStoreData, type FakeVariation, type FakeWebhook, type FakeWorld } from './state.ts';
 
@@ -47,9 +48,13 @@ function skuTaken(store: FakeStoreData, sku: string, ownId: number | null): bool
 
 const dupSku = () => wcError(400, 'product_invalid_sku', 'Invalid or duplicated SKU.', { resource_id: 0, unique_sku: '' });
 
-function applyProduct(store: FakeStoreData, body: Json, existing: FakeProduct | null): FakeProduct | HttpAnswer {
+function applyProduct(deps: RestDeps, store: FakeStoreData, body: Json, existing: FakeProduct | null): FakeProduct | HttpAnswer {
   const sku = typeof body.sku === 'string' ? body.sku : (existing?.sku ?? '');
   if (skuTaken(store, sku, existing?.id ?? null)) return dupSku();
+  const gtin = typeof body.global_unique_id === 'string' ? body.global_unique_id : (existing?.global_unique_id ?? '');
+  if (gtinTaken(store, gtin, existing?.id ?? null)) return dupGtin();
+  const images = applyImages(store, deps.storeUrl(store.name), deps.world.stats, body, existing);
+  if (isAnswer(images)) return images;
   const now = nowGmt();
   const id = existing?.id ?? store.nextId++;
   const name = typeof body.name === 'string' ? body.name : (existing?.name ?? '');
@@ -65,6 +70,9 @@ function applyProduct(store: FakeStoreData, body: Json, existing: FakeProduct | 
     manage_stock: typeof body.manage_stock === 'boolean' ? body.manage_stock : (existing?.manage_stock ?? false),
     stock_quantity: typeof body.stock_quantity === 'number' ? body.stock_quantity : (existing?.stock_quantity ?? null),
     attributes: Array.isArray(body.attributes) ? (body.attributes as FakeProduct['attributes']) : (existing?.attributes ?? []),
+    global_unique_id: gtin,
+    categories: applyCategories(store, body, existing),
+    images,
     variations: existing?.variations ?? [],
     date_created_gmt: existing?.date_created_gmt ?? now,
     date_modified_gmt: now,
@@ -76,6 +84,8 @@ function applyProduct(store: FakeStoreData, body: Json, existing: FakeProduct | 
 function applyVariation(store: FakeStoreData, parent: FakeProduct, body: Json, existing: FakeVariation | null): FakeVariation | HttpAnswer {
   const sku = typeof body.sku === 'string' ? body.sku : (existing?.sku ?? '');
   if (skuTaken(store, sku, existing?.id ?? null)) return dupSku();
+  const gtin = typeof body.global_unique_id === 'string' ? body.global_unique_id : (existing?.global_unique_id ?? '');
+  if (gtinTaken(store, gtin, existing?.id ?? null)) return dupGtin();
   const now = nowGmt();
   const id = existing?.id ?? store.nextId++;
   const v: FakeVariation = {
@@ -86,6 +96,7 @@ function applyVariation(store: FakeStoreData, parent: FakeProduct, body: Json, e
     manage_stock: typeof body.manage_stock === 'boolean' ? body.manage_stock : (existing?.manage_stock ?? false),
     stock_quantity: typeof body.stock_quantity === 'number' ? body.stock_quantity : (existing?.stock_quantity ?? null),
     attributes: Array.isArray(body.attributes) ? (body.attributes as FakeVariation['attributes']) : (existing?.attributes ?? []),
+    global_unique_id: gtin,
     date_created_gmt: existing?.date_created_gmt ?? now,
     date_modified_gmt: now,
   };
@@ -176,19 +187,19 @@ export function handleRest(deps: RestDeps, store: FakeStoreData, method: string,
       const list = [...store.products.values()].filter((p) => skus === null || skus.includes(p.sku)).map((p) => productJson(store, p));
       return paginate(list, query);
     }
-    const p = applyProduct(store, b, null);
+    const p = applyProduct(deps, store, b, null);
     if (isAnswer(p)) return p;
     deps.emit(store, 'product.created', productJson(store, p));
     return { status: 201, body: productJson(store, p) };
   }
   if (parts[0] === 'products' && parts[1] === 'batch') {
     const out: Json = {};
-    if (Array.isArray(b.create)) out.create = (b.create as Json[]).map((item) => { const r = applyProduct(store, item, null); return isAnswer(r) ? asItemError(r, 0) : productJson(store, r); });
+    if (Array.isArray(b.create)) out.create = (b.create as Json[]).map((item) => { const r = applyProduct(deps, store, item, null); return isAnswer(r) ? asItemError(r, 0) : productJson(store, r); });
     if (Array.isArray(b.update)) {
       out.update = (b.update as Json[]).map((item) => {
         const existing = store.products.get(Number(item.id));
         if (!existing) return asItemError(wcError(400, 'woocommerce_rest_product_invalid_id', 'Invalid ID.'), Number(item.id));
-        const r = applyProduct(store, item, existing);
+        const r = applyProduct(deps, store, item, existing);
         return isAnswer(r) ? asItemError(r, existing.id) : productJson(store, r);
       });
     }
@@ -206,7 +217,7 @@ export function handleRest(deps: RestDeps, store: FakeStoreData, method: string,
         deps.emit(store, 'product.deleted', { id: product.id });
         return { status: 200, body: productJson(store, product) };
       }
-      const p = applyProduct(store, b, product);
+      const p = applyProduct(deps, store, b, product);
       if (isAnswer(p)) return p;
       deps.emit(store, 'product.updated', productJson(store, p));
       return { status: 200, body: productJson(store, p) };
@@ -240,6 +251,12 @@ export function handleRest(deps: RestDeps, store: FakeStoreData, method: string,
       product.date_modified_gmt = nowGmt();
       return { status: 200, body: out };
     }
+  }
+
+  // --- categories ---
+  if (parts[0] === 'products' && parts[1] === 'categories' && parts.length === 2) {
+    const answer = handleCategories(store, method, query, b, paginate);
+    if (answer) return answer;
   }
 
   // --- orders ---

@@ -27,12 +27,18 @@ interface WpArg {
  *   after the docs snapshot the index was taken from (Synq's incremental order sync uses them).
  * - `images` on products is documented as "object" with `items`; the real endpoint takes and
  *   returns an array of images. An "object" with `items` is read as an array.
+ * - `global_unique_id` (GTIN, UPC, EAN or ISBN) on products and variations: added in
+ *   WooCommerce 9.2 (2024-08), after the snapshot; Synq sends barcodes in it.
  */
 const NEWER_COLLECTION_ARGS: Record<string, JsonSchema> = {
   modified_after: { type: 'string' },
   modified_before: { type: 'string' },
   dates_are_gmt: { type: 'boolean' },
 };
+
+const NEWER_ITEM_ARGS: Record<string, JsonSchema> = { global_unique_id: { type: 'string' } };
+/** Product and variation writes (single and batch): where NEWER_ITEM_ARGS apply. */
+const PRODUCT_ITEM_ROUTE = /^\/wc\/v3\/products(\/\(\?P<id>[^)]*\))?(\/batch)?$|\/variations(\/\(\?P<id>[^)]*\))?(\/batch)?$/;
 
 function convert(arg: WpArg): JsonSchema {
   const out: JsonSchema = {};
@@ -98,7 +104,7 @@ export function loadContract(path: string = DEFAULT_INDEX_PATH): LoadedContract 
       const querySchema = reads ? objectSchema(ep.args, params, extra) : { type: 'object', properties: {}, additionalProperties: false };
       let body: ValidateFunction | null = null;
       if (!reads) {
-        const item = objectSchema(ep.args, params);
+        const item = objectSchema(ep.args, params, PRODUCT_ITEM_ROUTE.test(route) ? NEWER_ITEM_ARGS : {});
         const schema = batch
           ? {
               type: 'object',

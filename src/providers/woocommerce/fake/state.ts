@@ -16,6 +16,21 @@ export interface FakeAttribute {
   options: string[];
 }
 
+/** An attachment in the store's media library; `src` is the store's copy, `name` its title. */
+export interface FakeImage {
+  id: number;
+  src: string;
+  name: string;
+  alt: string;
+}
+
+export interface FakeCategory {
+  id: number;
+  name: string;
+  slug: string;
+  parent: number;
+}
+
 export interface FakeProduct {
   id: number;
   name: string;
@@ -28,6 +43,9 @@ export interface FakeProduct {
   manage_stock: boolean;
   stock_quantity: number | null;
   attributes: FakeAttribute[];
+  global_unique_id: string;
+  categories: { id: number; name: string; slug: string }[];
+  images: (FakeImage & { position: number })[];
   variations: number[];
   date_created_gmt: string;
   date_modified_gmt: string;
@@ -41,6 +59,7 @@ export interface FakeVariation {
   manage_stock: boolean;
   stock_quantity: number | null;
   attributes: { name: string; option: string }[];
+  global_unique_id: string;
   date_created_gmt: string;
   date_modified_gmt: string;
 }
@@ -96,6 +115,8 @@ export interface FakeStoreData {
   orders: Map<number, FakeOrder>;
   webhooks: Map<number, FakeWebhook>;
   keys: FakeKey[];
+  categories: Map<number, FakeCategory>;
+  media: Map<number, FakeImage>;
 }
 
 export interface FakeStats {
@@ -109,6 +130,8 @@ export interface FakeStats {
   webhooksSent: number;
   webhookFailures: number;
   pings: number;
+  /** Images the store "downloaded" from a src URL (a real store sideloads each one into its media library). */
+  imagesDownloaded: number;
 }
 
 export type FailureKind = 'http429' | 'http500';
@@ -124,14 +147,14 @@ export const hex40 = () => randomBytes(20).toString('hex');
 
 export class FakeWorld {
   stores = new Map<string, FakeStoreData>();
-  stats: FakeStats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0 };
+  stats: FakeStats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
   failures: FailureInjection[] = [];
   private nextKeyId = 1;
 
   store(name: string): FakeStoreData {
     let s = this.stores.get(name);
     if (s === undefined) {
-      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [] };
+      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [], categories: new Map(), media: new Map() };
       this.stores.set(name, s);
     }
     return s;
@@ -155,7 +178,7 @@ export class FakeWorld {
   reset(): void {
     this.stores.clear();
     this.failures = [];
-    this.stats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0 };
+    this.stats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
   }
 }
 
