@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { createGzip } from 'node:zlib';
 import { DataDirStorage } from '../src/catalog/dataDirStorage.ts';
 import type { FeedFormat } from '../src/catalog/formats.ts';
-import { jsonldRendition } from '../src/catalog/jsonld.ts';
+import { jsonldRendition } from '../src/catalog/jsonldText.ts';
 import type { CatalogProduct, StoreProfile } from '../src/catalog/model.ts';
 import { GZIP_LEVEL } from '../src/catalog/writer.ts';
 import { writeFeeds } from '../src/catalog/writeFeeds.ts';
@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const work = mkdtempSync(join(tmpdir(), 'synq-bench-'));
   const database = SOURCE === 'db' ? await loadDatabase(join(work, 'db')) : null;
   const readListedProducts = database ? (await import('../src/db/catalogFeeds.ts')).readListedProducts : null;
-  const source = () => (database && readListedProducts ? readListedProducts(database.db, TENANT, ORG, BATCH) : synthetic());
+  const source = () => (database && readListedProducts ? readListedProducts(database, TENANT, ORG, BATCH) : synthetic());
   console.log(`source=${SOURCE} groups=${GROUPS} variants/group=${VARIANTS} formats=${FORMATS.join(',')} reps=${REPS} gzip level=${GZIP_LEVEL === -1 ? 'default (6)' : GZIP_LEVEL}`);
 
   // CPU seconds (all threads: main + zlib's thread pool) next to wall time: on a shared 2-core machine the

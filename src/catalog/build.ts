@@ -28,7 +28,7 @@ const GC_GRACE_SECONDS = 300;
 // Temporary objects older than this belong to a build that died.
 const TEMP_MAX_AGE_MS = 6 * 3600 * 1000;
 
-export type BuildDeps = Pick<Deps, 'db' | 'config' | 'log'>;
+export type BuildDeps = Pick<Deps, 'db' | 'database' | 'config' | 'log'>;
 
 export interface BuildProgress {
   done: number;
@@ -58,7 +58,7 @@ export async function buildCatalog(deps: BuildDeps, tenantId: string, opts: Buil
   try {
     const total = await countListedProducts(deps.db, tenantId, tenant.orgId);
     opts.onProgress?.({ done: 0, total });
-    const files = (await writeFeeds(storage, tenant.profile, readListedProducts(deps.db, tenantId, tenant.orgId, opts.batchSize), {
+    const files = (await writeFeeds(storage, tenant.profile, readListedProducts(deps.database, tenantId, tenant.orgId, opts.batchSize), {
       expectedGroups: total,
       ...(opts.shardSize ? { shardSize: opts.shardSize } : {}),
       onBatch: async (done) => {
