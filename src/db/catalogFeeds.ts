@@ -94,15 +94,14 @@ function toProduct(r: unknown[]): CatalogProduct {
  * (this query) 0.55 / 1.0. The server's share is mostly jsonb-to-text output.
  */
 export async function* readListedProducts(database: Database, tenantId: string, orgId: string, batchSize = 1000): AsyncGenerator<CatalogProduct[]> {
-  let after: [ts: string, id: string] | null = null;
-  for (;;) {
+  const page = (after: [ts: string, id: string] | null) =>
     // ORDER BY names the table's columns: a bare "id" would be the id::text output column, which
     // no index orders, and every batch sorted the tenant's whole table (230 ms per batch at 100k).
     // Variants come with their product from a correlated subquery: one round trip per batch, and
     // always variants_product_idx. A separate "product_id = ANY(500 ids)" query, with statistics
     // not gathered yet (right after a bulk import, exactly when a big build runs), was planned as
     // a sequential scan per batch: 100 ms each on 200k variants.
-    const rows = await queryRows(
+    queryRows(
       database,
       `SELECT p.id::text, p.title, p.description, p.category, p.brand, p.handle, p.images,
           floor(extract(epoch FROM p.created_at) * 1000)::float8, floor(extract(epoch FROM p.updated_at) * 1000)::float8, p.created_at::text,
@@ -116,11 +115,20 @@ export async function* readListedProducts(database: Database, tenantId: string, 
         LIMIT $3`,
       after ? [tenantId, orgId, batchSize, after[0], after[1]] : [tenantId, orgId, batchSize],
     );
-    if (rows.length === 0) return;
-    yield rows.map(toProduct);
-    const last = rows[rows.length - 1]!;
-    after = [String(last[9]), String(last[0])];
-    if (rows.length < batchSize) return;
+  // One page ahead: on PostgreSQL the server produces the next page while this process renders
+  // the current one (a page is ready before the caller asks for it). PGlite runs queries on this
+  // thread anyway, so there it only changes the order of the same work.
+  let next: Promise<unknown[][]> | null = page(null);
+  try {
+    while (next) {
+      const rows: unknown[][] = await next;
+      const last = rows[rows.length - 1];
+      next = last && rows.length === batchSize ? page([String(last[9]), String(last[0])]) : null;
+      if (rows.length > 0) yield rows.map(toProduct);
+    }
+  } finally {
+    // A consumer that stops early leaves a prefetched page behind: never an unhandled rejection.
+    next?.catch(() => {});
   }
 }
 
