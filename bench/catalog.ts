@@ -1,5 +1,5 @@
 // Catalog feed bench:
-//   npm run bench:catalog -- [--groups 100000] [--variants 2] [--runs 3] [--source synthetic|db] [--all] [--batch 1000] [--json out.json]
+//   npm run bench:catalog -- [--groups 100000] [--variants 2] [--runs 3] [--source synthetic|db] [--all] [--batch 500] [--json out.json]
 // Measures the real build path (reader → rendition → SHA-256 → gzip → data-dir storage,
 // sharded above 50,000 groups) against its baseline, measured in the same run: plain gzip
 // of the very bytes the build wrote (its files, gunzipped), at the same level, in the same
@@ -12,6 +12,7 @@
 //   PGlite runs inside this process, so its WASM heap counts in RSS and its query work runs
 //   on the main thread.
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { createReadStream, createWriteStream, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ const { values } = parseArgs({
     reps: { type: 'string' }, // the old name of --runs
     source: { type: 'string', default: 'synthetic' },
     all: { type: 'boolean', default: false },
-    batch: { type: 'string', default: '1000' },
+    batch: { type: 'string', default: '500' },
     json: { type: 'string' },
     'load-only': { type: 'string' }, // internal: the child process that loads the database
   },
@@ -79,10 +80,12 @@ async function rawBytesOf(dir: string, out: string): Promise<number> {
   const sink = createWriteStream(out);
   const root = join(dir, 'feeds', TENANT);
   for (const f of readdirSync(root).filter((n) => n.endsWith('.gz')).sort()) {
-    await pipeline(createReadStream(join(root, f)), createGunzip(), sink, { end: false });
+    for await (const chunk of createReadStream(join(root, f)).pipe(createGunzip())) {
+      if (!sink.write(chunk)) await once(sink, 'drain');
+    }
   }
   sink.end();
-  await new Promise<void>((r) => sink.on('finish', () => r()));
+  await once(sink, 'finish');
   return statSync(out).size;
 }
 

@@ -200,6 +200,40 @@ describe('GET /api/v1/ucp/catalog.json', () => {
     expect(group.hasVariant.map((v) => [v.size, v.gtin13 ?? null, v.offers.price])).toEqual([['M', '4006381333931', '39.00'], ['L', null, '41']]);
   });
 
+  it('reports builds, their duration, bytes and counts as Prometheus metrics', async () => {
+    const t = newTenant();
+    for (let i = 0; i < 3; i++) await createProduct(t);
+    await redirect(t); // makes the tenant known (and builds once)
+    const { registry } = svc.deps.metrics;
+    const builtCount = async () => Number(/synq_catalog_build_duration_seconds_count\{outcome="built"\} (\d+)/.exec(await registry.metrics())?.[1] ?? 0);
+    const value = async (name: string, labels: Record<string, string> = {}) => {
+      const metric = await registry.getSingleMetric(name)!.get();
+      return metric.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
+    };
+    const before = {
+      built: await value('synq_catalog_builds_total', { outcome: 'built' }),
+      busy: await value('synq_catalog_builds_total', { outcome: 'busy' }),
+      timed: await builtCount(),
+      raw: await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' }),
+      gzip: await value('synq_catalog_bytes_written_total', { format: 'jsonld', encoding: 'gzip' }),
+    };
+    const built = await buildCatalog(svc.deps, t.tenantId);
+    if (built.status !== 'built') throw new Error('not built');
+    expect(await value('synq_catalog_builds_total', { outcome: 'built' })).toBe(before.built + 1);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' })).toBe(before.raw + built.files.merchant.bytesRaw);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'jsonld', encoding: 'gzip' })).toBe(before.gzip + built.files.jsonld.bytesGzip);
+    expect(await value('synq_catalog_last_build_groups')).toBe(3);
+    expect(await value('synq_catalog_last_build_variants')).toBe(6);
+    expect(await builtCount()).toBe(before.timed + 1);
+
+    // A build that finds the tenant's lease taken counts as busy, and moves no byte counter.
+    await svc.deps.db.execute(sql`UPDATE catalog_feeds SET building_until = now() + interval '1 minute' WHERE tenant_id = ${t.tenantId}`);
+    expect((await buildCatalog(svc.deps, t.tenantId)).status).toBe('busy');
+    await svc.deps.db.execute(sql`UPDATE catalog_feeds SET building_until = NULL WHERE tenant_id = ${t.tenantId}`);
+    expect(await value('synq_catalog_builds_total', { outcome: 'busy' })).toBe(before.busy + 1);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' })).toBe(before.raw + built.files.merchant.bytesRaw);
+  });
+
   it('collects superseded versions only once no unexpired link references them', async () => {
     const t = newTenant();
     const id = await createProduct(t);

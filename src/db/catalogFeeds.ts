@@ -92,8 +92,12 @@ function toProduct(r: unknown[]): CatalogProduct {
  * (client / server): objects with json_agg of variant rows and default type parsers
  * 1.0 / 1.0; a LATERAL join with one row per variant 1.0 / 1.0; arrays throughout
  * (this query) 0.55 / 1.0. The server's share is mostly jsonb-to-text output.
+ *
+ * 500 per page: with 1,000 (two pages alive with the prefetch) V8 let the heap grow to
+ * 90 MB and the process peaked at 200 MB RSS over 150k products; with 500, 57 MB and
+ * 149 MB, at no measurable cost in speed (the prefetch hides the extra round trips).
  */
-export async function* readListedProducts(database: Database, tenantId: string, orgId: string, batchSize = 1000): AsyncGenerator<CatalogProduct[]> {
+export async function* readListedProducts(database: Database, tenantId: string, orgId: string, batchSize = 500): AsyncGenerator<CatalogProduct[]> {
   const page = (after: [ts: string, id: string] | null) =>
     // ORDER BY names the table's columns: a bare "id" would be the id::text output column, which
     // no index orders, and every batch sorted the tenant's whole table (230 ms per batch at 100k).
