@@ -1,214 +1,210 @@
-// Catalog feed bench: `npm run bench:catalog -- --groups 100000 --variants 2 [--reps 3] [--source synthetic|db] [--all]`.
-// Measures the real build path (rendition → SHA-256 → gzip → data-dir storage, sharded above
-// 50,000 groups) and, in the same run on the same bytes, plain gzip at the same level as the
-// baseline. Reports medians over the repetitions and the process's peak RSS during the builds.
+// Catalog feed bench:
+//   npm run bench:catalog -- [--groups 100000] [--variants 2] [--runs 3] [--source synthetic|db] [--all] [--batch 500] [--json out.json]
+// Measures the real build path (reader → rendition → SHA-256 → gzip → data-dir storage,
+// sharded above 50,000 groups) against its baseline, measured in the same run: plain gzip
+// of the very bytes the build wrote (its files, gunzipped), at the same level, in the same
+// 256 KiB chunks, through the same zlib stream settings, into a null sink (in a child
+// process: bench/catalogBaseline.ts). Build and baseline runs alternate, so contention
+// from other processes hits both alike.
 //
-// --source synthetic: products from a generator (measures the feed pipeline alone).
-// --source db: products bulk-loaded into a PGlite database (or DATABASE_URL) and read back
-//   through the same keyset cursor a real build uses; PGlite's WASM heap then counts in RSS.
-import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
+// --source synthetic: products from a generator (the pipeline alone).
+// --source db: the catalog bulk-loaded (in a child process) into PGlite, or PostgreSQL when
+//   DATABASE_URL is set, and read back through the same keyset reader a real build uses.
+//   PGlite runs inside this process, so its WASM heap counts in RSS and its query work runs
+//   on the main thread.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { createGzip } from 'node:zlib';
 import { DataDirStorage } from '../src/catalog/dataDirStorage.ts';
 import type { FeedFormat } from '../src/catalog/formats.ts';
-import { jsonldRendition } from '../src/catalog/jsonld.ts';
-import type { CatalogProduct, StoreProfile } from '../src/catalog/model.ts';
-import { GZIP_LEVEL } from '../src/catalog/writer.ts';
+import type { CatalogProduct } from '../src/catalog/model.ts';
+import { FLUSH_BYTES, GZIP_LEVEL } from '../src/catalog/writer.ts';
 import { writeFeeds } from '../src/catalog/writeFeeds.ts';
 import type { Database } from '../src/db/client.ts';
+import { loadDatabase, openBenchDatabase, ORG, store, synthetic, TENANT } from './catalogSource.ts';
 
 const { values } = parseArgs({
   options: {
     groups: { type: 'string', default: '100000' },
     variants: { type: 'string', default: '2' },
-    reps: { type: 'string', default: '3' },
+    runs: { type: 'string' },
+    reps: { type: 'string' }, // the old name of --runs
     source: { type: 'string', default: 'synthetic' },
     all: { type: 'boolean', default: false },
+    batch: { type: 'string', default: '500' },
+    json: { type: 'string' },
+    'load-only': { type: 'string' }, // internal: the child process that loads the database
   },
 });
 const GROUPS = Number(values.groups);
 const VARIANTS = Number(values.variants);
-const REPS = Number(values.reps);
+const RUNS = Math.max(1, Number(values.runs ?? values.reps ?? 3));
 const SOURCE = values.source === 'db' ? 'db' : 'synthetic';
 const FORMATS: FeedFormat[] = values.all ? ['jsonld', 'acp', 'merchant'] : ['jsonld'];
-const BATCH = 500;
+const BATCH = Number(values.batch);
 
-const TENANT = '6f1c3a52-7c1e-4c57-9a55-0c0b8f0f4d11';
-const ORG = '0b7e9c1d-2f3a-4b5c-8d6e-7f8091a2b3c4';
-const store: StoreProfile = { tenantId: TENANT, name: 'Bench Outfitters', url: 'https://bench.example', returnPolicy: null };
-const SIZES = ['XS', 'S', 'M', 'L', 'XL', 'XXL'];
-const COLORS = ['Forest Green', 'Navy', 'Black', 'Sand'];
-const DESCRIPTION = 'Lightweight merino trail running t-shirt with flatlock seams, odour control and a relaxed fit for long days.';
-
-function gtin13(n: number): string {
-  const body = String(400000000000 + n).padStart(12, '0').slice(-12);
-  let sum = 0;
-  for (let i = 0; i < 12; i++) sum += (body.charCodeAt(i) - 48) * (i % 2 === 0 ? 1 : 3);
-  return body + String((10 - (sum % 10)) % 10);
+if (values['load-only']) {
+  await loadDatabase(values['load-only'], GROUPS, VARIANTS);
+  process.exit(0);
 }
 
-function syntheticProduct(i: number): CatalogProduct {
-  const at = new Date(Date.UTC(2026, 0, 1) + i * 1000);
-  const id = `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`;
-  return {
-    id,
-    title: `Trail Tee ${i}`,
-    description: DESCRIPTION,
-    category: 'Apparel & Accessories > Clothing > Shirts & Tops',
-    brand: 'Acme',
-    handle: `trail-tee-${i}`,
-    images: [`https://cdn.bench.example/img/${i}/main.jpg`, `https://cdn.bench.example/img/${i}/back.jpg`],
-    createdAt: at,
-    updatedAt: at,
-    variants: Array.from({ length: VARIANTS }, (_, v) => ({
-      id: `${id.slice(0, 24)}${String(i * VARIANTS + v).padStart(12, '0')}`,
-      sku: `TT-${i}-${v}`,
-      barcode: gtin13(i * VARIANTS + v),
-      price: `${19 + (i % 80)}.${String(i % 100).padStart(2, '0')}`,
-      currency: 'USD',
-      optionValues: { Size: SIZES[v % SIZES.length]!, Color: COLORS[i % COLORS.length]! },
-      inventoryQuantity: (i + v) % 7,
-      position: v,
-    })),
-  };
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+const range = (xs: number[], d = 2) => `${Math.min(...xs).toFixed(d)}–${Math.max(...xs).toFixed(d)}`;
+const MB = 1e6;
+/** CPU seconds of the whole process (main thread + zlib's thread pool). */
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+
+/** Loads the catalog in a child process, so PGlite's bulk-insert heap stays out of our RSS. */
+function loadInChild(dataDir: string): void {
+  const script = fileURLToPath(import.meta.url);
+  const args = [...process.execArgv, script, '--load-only', dataDir, '--groups', String(GROUPS), '--variants', String(VARIANTS)];
+  const r = spawnSync(process.execPath, args, { stdio: 'inherit', env: process.env });
+  if (r.status !== 0) throw new Error(`loading the bench database failed (exit ${r.status})`);
 }
 
-async function* synthetic(): AsyncGenerator<CatalogProduct[]> {
-  for (let i = 0; i < GROUPS; i += BATCH) {
-    const batch: CatalogProduct[] = [];
-    for (let j = i; j < Math.min(GROUPS, i + BATCH); j++) batch.push(syntheticProduct(j));
-    yield batch;
-  }
+/** Runs bench/catalogBaseline.ts in a child process (see there why) and returns its stdout. */
+function baseline(...args: string[]): string {
+  const script = fileURLToPath(new URL('./catalogBaseline.ts', import.meta.url));
+  const r = spawnSync(process.execPath, [...process.execArgv, script, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`baseline ${args[0]} failed (exit ${r.status})`);
+  return r.stdout;
 }
 
-async function loadDatabase(dataDir: string): Promise<Database> {
-  // Imported only in db mode: PGlite, pg and Drizzle weigh ~100 MB of RSS before any work.
-  const { migrateDatabase, openDatabase } = await import('../src/db/client.ts');
-  const { sql } = await import('drizzle-orm');
-  const database = await openDatabase({ databaseUrl: process.env.DATABASE_URL, dataDir });
-  await migrateDatabase(database);
-  const db = database.db;
-  await db.execute(sql`DELETE FROM products WHERE tenant_id = ${TENANT}`);
-  await db.execute(sql`INSERT INTO tenants (id, org_id, name) VALUES (${TENANT}, ${ORG}, 'Bench') ON CONFLICT (id) DO NOTHING`);
-  const t0 = performance.now();
-  for (let i = 0; i < GROUPS; i += 50_000) {
-    const n = Math.min(50_000, GROUPS - i);
-    await db.execute(sql`
-      INSERT INTO products (id, tenant_id, org_id, title, description, category, brand, handle, images, created_at, updated_at)
-      SELECT ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, ${TENANT}, ${ORG}, 'Trail Tee ' || g, ${DESCRIPTION},
-        'Apparel & Accessories > Clothing > Shirts & Tops', 'Acme', 'trail-tee-' || g,
-        jsonb_build_array('https://cdn.bench.example/img/' || g || '/main.jpg', 'https://cdn.bench.example/img/' || g || '/back.jpg'),
-        timestamptz '2026-01-01' + g * interval '1 second', timestamptz '2026-01-01' + g * interval '1 second'
-      FROM generate_series(${i}::int, ${i + n - 1}::int) g`);
-    await db.execute(sql`
-      INSERT INTO variants (tenant_id, org_id, product_id, sku, barcode, price, currency, option_values, inventory_quantity, position)
-      SELECT ${TENANT}, ${ORG}, ('00000000-0000-4000-8000-' || lpad(g::text, 12, '0'))::uuid, 'TT-' || g || '-' || v, NULL,
-        ((19 + g % 80)::text || '.' || lpad((g % 100)::text, 2, '0'))::numeric, 'USD',
-        jsonb_build_object('Size', (ARRAY['XS','S','M','L','XL','XXL'])[1 + v % 6], 'Color', (ARRAY['Forest Green','Navy','Black','Sand'])[1 + g % 4]),
-        (g + v) % 7, v
-      FROM generate_series(${i}::int, ${i + n - 1}::int) g, generate_series(0, ${VARIANTS - 1}::int) v`);
-  }
-  await db.execute(sql`ANALYZE products`);
-  await db.execute(sql`ANALYZE variants`);
-  console.log(`loaded ${GROUPS} products × ${VARIANTS} variants into ${database.kind} in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  return database;
+async function drain(source: AsyncIterable<CatalogProduct[]>): Promise<number> {
+  let n = 0;
+  for await (const b of source) n += b.length;
+  return n;
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const mb = (n: number) => `${(n / 1e6).toFixed(1)} MB`;
+interface Run {
+  s: number;
+  cpu: number;
+  raw: number;
+  gz: number;
+  shards: number;
+  rss: number;
+  gzipS: number;
+  gzipCpu: number;
+  sourceS: number;
+}
 
 async function main(): Promise<void> {
-  const startRssMb = process.memoryUsage.rss() / 1e6;
+  const startRss = process.memoryUsage.rss();
   const work = mkdtempSync(join(tmpdir(), 'synq-bench-'));
-  const database = SOURCE === 'db' ? await loadDatabase(join(work, 'db')) : null;
-  const readListedProducts = database ? (await import('../src/db/catalogFeeds.ts')).readListedProducts : null;
-  const source = () => (database && readListedProducts ? readListedProducts(database.db, TENANT, ORG, BATCH) : synthetic());
-  console.log(`source=${SOURCE} groups=${GROUPS} variants/group=${VARIANTS} formats=${FORMATS.join(',')} reps=${REPS} gzip level=${GZIP_LEVEL === -1 ? 'default (6)' : GZIP_LEVEL}`);
-
-  // CPU seconds (all threads: main + zlib's thread pool) next to wall time: on a shared 2-core machine the
-  // wall-clock ratio mostly measures contention, the CPU ratio measures work.
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1e6;
-  };
-  const runs: { s: number; cpu: number; raw: number; gz: number; shards: number }[] = [];
-  // Sampled RSS during the builds only (maxRSS also covers loading the database, and PGlite's
-  // WASM heap never shrinks, so the sample is what the build itself holds on top).
-  let sampledRss = 0;
-  const sampler = setInterval(() => (sampledRss = Math.max(sampledRss, process.memoryUsage.rss())), 25);
-  const rssBeforeBuilds = process.memoryUsage.rss();
-  for (let r = 0; r < REPS; r++) {
-    const dir = join(work, `rep${r}`);
-    const t0 = performance.now();
-    const c0 = cpu();
-    const files = await writeFeeds(new DataDirStorage(dir), store, source(), { expectedGroups: GROUPS, formats: FORMATS });
-    const s = (performance.now() - t0) / 1000;
-    const raw = FORMATS.reduce((n, f) => n + files[f]!.bytesRaw, 0);
-    const gz = FORMATS.reduce((n, f) => n + files[f]!.bytesGzip, 0);
-    runs.push({ s, cpu: cpu() - c0, raw, gz, shards: files.jsonld?.shards.length ?? 0 });
-    console.log(`  rep ${r + 1}: ${s.toFixed(2)} s, ${(GROUPS / s).toFixed(0)} groups/s, ${((GROUPS * VARIANTS) / s).toFixed(0)} variants/s, raw ${mb(raw)}, gzip ${mb(gz)}`);
-    rmSync(dir, { recursive: true, force: true });
-  }
-  clearInterval(sampler);
-  // maxRSS is in KiB; every figure here is in MB (10^6 bytes).
-  const peakRssMb = (process.resourceUsage().maxRSS * 1024) / 1e6;
-
-  // Baseline: the same raw bytes (JSON-LD, rendered once more into a file outside the timed
-  // runs) through plain gzip at the same level, same stream machinery, into a null sink.
-  const rawFile = join(work, 'raw.jsonld');
-  const out = createWriteStream(rawFile);
-  const rendition = jsonldRendition(store);
-  out.write(rendition.head());
-  let first = true;
-  for await (const batch of source()) {
-    let chunk = '';
-    for (const p of batch) {
-      const s = rendition.item(p);
-      if (s === null) continue;
-      chunk += (first ? '' : ',') + s;
-      first = false;
+  let database: Database | null = null;
+  try {
+    if (SOURCE === 'db') {
+      loadInChild(join(work, 'db'));
+      database = await openBenchDatabase(join(work, 'db'));
     }
-    if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-  }
-  out.end(rendition.tail({ dateModified: null, items: 0 }) + rendition.seal('0'.repeat(32)));
-  await new Promise<void>((r) => out.on('finish', () => r()));
-  const base: number[] = [];
-  const baseCpu: number[] = [];
-  let baseBytes = 0;
-  for (let r = 0; r < REPS; r++) {
-    let n = 0;
-    const t0 = performance.now();
-    const c0 = cpu();
-    await pipeline(
-      createReadStream(rawFile, { highWaterMark: 64 * 1024 }),
-      createGzip({ level: GZIP_LEVEL }),
-      new Writable({ write: (c: Buffer, _e, cb) => ((n += c.length), cb()) }),
+    // Imported only in db mode: Drizzle, pg and PGlite weigh ~50 MB of RSS before any work.
+    const readListedProducts = database ? (await import('../src/db/catalogFeeds.ts')).readListedProducts : null;
+    const db = database;
+    const source = () => (db && readListedProducts ? readListedProducts(db, TENANT, ORG, BATCH) : synthetic(GROUPS, VARIANTS, BATCH));
+    const kind = db ? db.kind : 'synthetic';
+    console.log(
+      `source=${kind} groups=${GROUPS} variants/group=${VARIANTS} formats=${FORMATS.join(',')} runs=${RUNS} batch=${BATCH} ` +
+        `gzip level=${GZIP_LEVEL === -1 ? 'default (6)' : GZIP_LEVEL} chunks=${FLUSH_BYTES / 1024} KiB`,
     );
-    base.push((performance.now() - t0) / 1000);
-    baseCpu.push(cpu() - c0);
-    baseBytes = n;
-  }
-  const rawJsonld = runs[0]!.raw;
-  const pipelineMBps = rawJsonld / median(runs.map((x) => x.s)) / 1e6;
-  const gzipMBps = statSync(rawFile).size / median(base) / 1e6;
 
-  const t = median(runs.map((x) => x.s));
-  console.log('\nmedians');
-  console.log(`  build:      ${t.toFixed(2)} s  ${(GROUPS / t).toFixed(0)} groups/s  ${((GROUPS * VARIANTS) / t).toFixed(0)} variants/s  (${runs[0]!.shards || 1} JSON-LD file(s))`);
-  console.log(`  bytes:      raw ${mb(runs[0]!.raw)}  gzip ${mb(runs[0]!.gz)}  (${(runs[0]!.raw / runs[0]!.gz).toFixed(1)}:1)`);
-  console.log(`  plain gzip: ${median(base).toFixed(2)} s on the same ${mb(statSync(rawFile).size)} raw JSON-LD → ${mb(baseBytes)}`);
-  if (FORMATS.length === 1) {
-    console.log(`  speed:      pipeline ${pipelineMBps.toFixed(1)} MB/s raw vs plain gzip ${gzipMBps.toFixed(1)} MB/s → ratio ${(pipelineMBps / gzipMBps).toFixed(2)}× (wall clock)`);
-    console.log(`  cpu:        pipeline ${median(runs.map((x) => x.cpu)).toFixed(2)} s vs plain gzip ${median(baseCpu).toFixed(2)} s → ratio ${(median(baseCpu) / median(runs.map((x) => x.cpu))).toFixed(2)}× (CPU seconds, all threads)`);
+    const rawFile = join(work, 'raw');
+    let rawSize = 0;
+    const runs: Run[] = [];
+    const rssBeforeBuilds = process.memoryUsage.rss();
+    for (let r = 0; r < RUNS; r++) {
+      // The source alone (reading, or generating, the products): explains what the build spends outside rendering and gzip.
+      let t0 = performance.now();
+      await drain(source());
+      const sourceS = (performance.now() - t0) / 1000;
+
+      const dir = join(work, `run${r}`);
+      let rss = process.memoryUsage.rss();
+      const sampler = setInterval(() => (rss = Math.max(rss, process.memoryUsage.rss())), 20);
+      t0 = performance.now();
+      const c0 = cpu();
+      const files = await writeFeeds(new DataDirStorage(dir), store, source(), { expectedGroups: GROUPS, formats: FORMATS });
+      const s = (performance.now() - t0) / 1000;
+      const buildCpu = cpu() - c0;
+      clearInterval(sampler);
+      rss = Math.max(rss, process.memoryUsage.rss());
+      if (r === 0) {
+        baseline('raw', join(dir, 'feeds', TENANT), rawFile);
+        rawSize = statSync(rawFile).size;
+      }
+      rmSync(dir, { recursive: true, force: true });
+
+      const plain = JSON.parse(baseline('gzip', rawFile)) as { s: number; cpu: number };
+      const gzipS = plain.s;
+      const raw = FORMATS.reduce((n, f) => n + files[f]!.bytesRaw, 0);
+      if (raw !== rawSize) throw new Error(`build wrote ${raw} raw bytes, its files hold ${rawSize}`);
+      const run = { s, cpu: buildCpu, raw, gz: FORMATS.reduce((n, f) => n + files[f]!.bytesGzip, 0), shards: files.jsonld?.shards.length ?? 0, rss, gzipS, gzipCpu: plain.cpu, sourceS };
+      runs.push(run);
+      console.log(
+        `  run ${r + 1}: build ${s.toFixed(2)} s (${(GROUPS / s).toFixed(0)} groups/s, ${((GROUPS * VARIANTS) / s).toFixed(0)} variants/s, RSS ≤ ${(rss / MB).toFixed(0)} MB) | ` +
+          `plain gzip ${gzipS.toFixed(2)} s | ratio ${(gzipS / s).toFixed(2)}× | source alone ${sourceS.toFixed(2)} s`,
+      );
+    }
+
+    const buildMBps = runs.map((x) => x.raw / x.s / MB);
+    const gzipMBps = runs.map((x) => rawSize / x.gzipS / MB);
+    const ratios = runs.map((x) => x.gzipS / x.s);
+    const groupsPs = runs.map((x) => GROUPS / x.s);
+    const variantsPs = runs.map((x) => (GROUPS * VARIANTS) / x.s);
+    const rssMb = runs.map((x) => x.rss / MB);
+    const cpuRatio = median(runs.map((x) => x.gzipCpu)) / median(runs.map((x) => x.cpu));
+    const ratio = median(buildMBps) / median(gzipMBps);
+    const first = runs[0]!;
+    const peakRss = (process.resourceUsage().maxRSS * 1024) / MB;
+
+    console.log(`\nmedians over ${RUNS} runs (min–max)`);
+    console.log(`  build:      ${median(runs.map((x) => x.s)).toFixed(2)} s  ${median(groupsPs).toFixed(0)} groups/s (${range(groupsPs, 0)})  ${median(variantsPs).toFixed(0)} variants/s (${range(variantsPs, 0)})  (${first.shards || 1} JSON-LD file(s))`);
+    console.log(`  bytes:      raw ${(first.raw / MB).toFixed(1)} MB  gzip ${(first.gz / MB).toFixed(1)} MB  (${(first.raw / first.gz).toFixed(1)}:1)`);
+    console.log(`  speed:      build ${median(buildMBps).toFixed(1)} MB/s raw (${range(buildMBps, 1)}) vs plain gzip ${median(gzipMBps).toFixed(1)} MB/s (${range(gzipMBps, 1)}) on the same bytes → ratio ${ratio.toFixed(2)}× (per-run ratios ${range(ratios)}; target ≥ 0.8×)`);
+    console.log(`  cpu:        build ${median(runs.map((x) => x.cpu)).toFixed(2)} s vs plain gzip ${median(runs.map((x) => x.gzipCpu)).toFixed(2)} s CPU (all threads) → ${cpuRatio.toFixed(2)}×`);
+    console.log(`  source:     ${median(runs.map((x) => x.sourceS)).toFixed(2)} s to read/generate the products alone (${range(runs.map((x) => x.sourceS))})`);
+    console.log(`  RSS:        ${median(rssMb).toFixed(0)} MB max sampled during a build (${range(rssMb, 0)}; target ≤ 150 MB at 1M variants); ${(rssBeforeBuilds / MB).toFixed(0)} MB just before the builds, ${(startRss / MB).toFixed(0)} MB at start`);
+    console.log(`  peak RSS:   ${peakRss.toFixed(0)} MB process maximum (includes ${kind === 'pglite' ? 'the PGlite database, ' : kind === 'postgres' ? 'the pg driver (not the server), ' : ''}the Node runtime and the source-only passes; the baseline runs in a child process)`);
+
+    if (values.json) {
+      const label = `${kind}, ${GROUPS} groups × ${VARIANTS} variants, ${FORMATS.join('+')}`;
+      const none = { baseline: null, baselineValue: null, ratio: null, target: null };
+      const rows = [
+        {
+          name: `catalog build speed (${label})`,
+          value: median(buildMBps),
+          unit: 'MB/s raw',
+          baseline: 'plain gzip, same bytes',
+          baselineValue: median(gzipMBps),
+          ratio,
+          target: '>= 0.8x',
+          runs: buildMBps,
+          notes: `per-run ratios ${ratios.map((x) => x.toFixed(2)).join(', ')}; baseline runs ${gzipMBps.map((x) => x.toFixed(1)).join(', ')} MB/s; same zlib level and 256 KiB chunks; wall clock`,
+        },
+        { name: `catalog build CPU (${label})`, value: median(runs.map((x) => x.cpu)), unit: 's CPU', baseline: 'plain gzip, same bytes', baselineValue: median(runs.map((x) => x.gzipCpu)), ratio: cpuRatio, target: null, runs: runs.map((x) => x.cpu), notes: 'CPU seconds of all threads; ratio = gzip / build' },
+        { name: `catalog groups/s (${label})`, value: median(groupsPs), unit: 'groups/s', ...none, runs: groupsPs, notes: '' },
+        { name: `catalog variants/s (${label})`, value: median(variantsPs), unit: 'variants/s', ...none, runs: variantsPs, notes: '' },
+        { name: `catalog bytes raw (${label})`, value: first.raw, unit: 'bytes', ...none, runs: runs.map((x) => x.raw), notes: `${first.shards || 1} JSON-LD file(s)` },
+        { name: `catalog bytes gzip (${label})`, value: first.gz, unit: 'bytes', ...none, runs: runs.map((x) => x.gz), notes: '' },
+        { name: `catalog peak RSS during build (${label})`, value: median(rssMb), unit: 'MB', ...none, target: '<= 150 MB at 1M variants', runs: rssMb, notes: `sampled every 20 ms during each build; process maximum ${peakRss.toFixed(0)} MB; baseline in a child process` },
+        { name: `catalog source alone (${label})`, value: median(runs.map((x) => x.sourceS)), unit: 's', ...none, runs: runs.map((x) => x.sourceS), notes: 'reading (or generating) the products without rendering' },
+      ];
+      writeFileSync(values.json, `${JSON.stringify({ bench: 'catalog', rows }, null, 2)}\n`);
+      console.log(`\nwrote ${values.json}`);
+    }
+  } finally {
+    await database?.close();
+    rmSync(work, { recursive: true, force: true });
   }
-  console.log(`  RSS:        ${(sampledRss / 1e6).toFixed(0)} MB max sampled during the builds (${(rssBeforeBuilds / 1e6).toFixed(0)} MB just before them)`);
-  console.log(`  peak RSS:   ${peakRssMb.toFixed(0)} MB process maximum so far (process-wide, includes ${database ? (database.kind === 'pglite' ? 'the PGlite database and ' : 'the pg driver (not the server) and ') : ''}the Node runtime; ${startRssMb.toFixed(0)} MB before any work)`);
-  await database?.close();
-  rmSync(work, { recursive: true, force: true });
 }
 
 await main();

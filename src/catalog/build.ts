@@ -28,7 +28,8 @@ const GC_GRACE_SECONDS = 300;
 // Temporary objects older than this belong to a build that died.
 const TEMP_MAX_AGE_MS = 6 * 3600 * 1000;
 
-export type BuildDeps = Pick<Deps, 'db' | 'config' | 'log'>;
+/** Metrics are optional: the one-shot CLI build has no /metrics endpoint to report to. */
+export type BuildDeps = Pick<Deps, 'db' | 'database' | 'config' | 'log'> & Partial<Pick<Deps, 'metrics'>>;
 
 export interface BuildProgress {
   done: number;
@@ -49,6 +50,29 @@ export type BuildResult =
 
 /** Rebuilds every rendition of the tenant's feed; `busy` when another build holds the lease. */
 export async function buildCatalog(deps: BuildDeps, tenantId: string, opts: BuildOptions = {}): Promise<BuildResult> {
+  const m = deps.metrics;
+  if (!m) return runBuild(deps, tenantId, opts);
+  const stop = m.catalogBuildSeconds.startTimer();
+  let outcome = 'failed';
+  try {
+    const result = await runBuild(deps, tenantId, opts);
+    outcome = result.status === 'no-tenant' ? 'no_tenant' : result.status;
+    if (result.status === 'built') {
+      for (const format of FEED_FORMATS) {
+        m.catalogBytes.inc({ format, encoding: 'raw' }, result.files[format].bytesRaw);
+        m.catalogBytes.inc({ format, encoding: 'gzip' }, result.files[format].bytesGzip);
+      }
+      m.catalogLastGroups.set(result.files.jsonld.groups);
+      m.catalogLastVariants.set(result.files.jsonld.variants);
+    }
+    return result;
+  } finally {
+    m.catalogBuilds.inc({ outcome });
+    stop({ outcome });
+  }
+}
+
+async function runBuild(deps: BuildDeps, tenantId: string, opts: BuildOptions): Promise<BuildResult> {
   const started = Date.now();
   const { storage } = catalogServices(deps.config);
   const tenant = await getTenantStore(deps.db, tenantId, deps.config.publicUrl);
@@ -58,7 +82,7 @@ export async function buildCatalog(deps: BuildDeps, tenantId: string, opts: Buil
   try {
     const total = await countListedProducts(deps.db, tenantId, tenant.orgId);
     opts.onProgress?.({ done: 0, total });
-    const files = (await writeFeeds(storage, tenant.profile, readListedProducts(deps.db, tenantId, tenant.orgId, opts.batchSize), {
+    const files = (await writeFeeds(storage, tenant.profile, readListedProducts(deps.database, tenantId, tenant.orgId, opts.batchSize), {
       expectedGroups: total,
       ...(opts.shardSize ? { shardSize: opts.shardSize } : {}),
       onBatch: async (done) => {

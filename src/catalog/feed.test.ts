@@ -179,6 +179,61 @@ describe('GET /api/v1/ucp/catalog.json', () => {
     expect(total).toBe(5);
   });
 
+  it('reads every product once whatever the batch size, with its dates and variants as stored', async () => {
+    const t = newTenant();
+    for (let i = 0; i < 5; i++) await createProduct(t, i === 2 ? { variants: [{ sku: `ONE-${++n}`, price: '7.5', currency: 'EUR', option_values: { Fit: 'Slim' } }] } : {});
+    // All five share one created_at with microseconds: the keyset must fall back on the id and
+    // must not lose the microseconds (a millisecond cursor would repeat or skip rows).
+    await svc.deps.db.execute(sql`UPDATE products SET created_at = '2026-02-03 04:05:06.789123+00', updated_at = '2026-02-04 00:00:00.5+00' WHERE tenant_id = ${t.tenantId}`);
+    const one = await buildCatalog(svc.deps, t.tenantId, { batchSize: 1 });
+    const two = await buildCatalog(svc.deps, t.tenantId, { batchSize: 2 });
+    const big = await buildCatalog(svc.deps, t.tenantId);
+    if (one.status !== 'built' || two.status !== 'built' || big.status !== 'built') throw new Error('not built');
+    expect(one.files.jsonld.groups).toBe(5);
+    expect(new Set([one.files.jsonld.version, two.files.jsonld.version, big.files.jsonld.version]).size).toBe(1);
+    const doc = (await fetchFeed(t)).res.json();
+    const items = doc.dataFeedElement as { dateCreated: string; dateModified: string; item: Record<string, unknown> }[];
+    expect(items.map((e) => [e.dateCreated, e.dateModified])).toEqual(Array(5).fill(['2026-02-03T04:05:06.789Z', '2026-02-04T00:00:00.500Z']));
+    const single = items.find((e) => e.item['@type'] === 'Product')!.item;
+    expect(single).toMatchObject({ sku: expect.stringMatching(/^ONE-/), offers: { price: '7.5', priceCurrency: 'EUR' }, additionalProperty: [{ name: 'Fit', value: 'Slim' }] });
+    const group = items.find((e) => e.item['@type'] === 'ProductGroup')!.item as { hasVariant: { size: string; gtin13?: string; offers: { price: string } }[] };
+    expect(group.hasVariant.map((v) => [v.size, v.gtin13 ?? null, v.offers.price])).toEqual([['M', '4006381333931', '39.00'], ['L', null, '41']]);
+  });
+
+  it('reports builds, their duration, bytes and counts as Prometheus metrics', async () => {
+    const t = newTenant();
+    for (let i = 0; i < 3; i++) await createProduct(t);
+    await redirect(t); // makes the tenant known (and builds once)
+    const { registry } = svc.deps.metrics;
+    const builtCount = async () => Number(/synq_catalog_build_duration_seconds_count\{outcome="built"\} (\d+)/.exec(await registry.metrics())?.[1] ?? 0);
+    const value = async (name: string, labels: Record<string, string> = {}) => {
+      const metric = await registry.getSingleMetric(name)!.get();
+      return metric.values.filter((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l)).reduce((n, v) => n + v.value, 0);
+    };
+    const before = {
+      built: await value('synq_catalog_builds_total', { outcome: 'built' }),
+      busy: await value('synq_catalog_builds_total', { outcome: 'busy' }),
+      timed: await builtCount(),
+      raw: await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' }),
+      gzip: await value('synq_catalog_bytes_written_total', { format: 'jsonld', encoding: 'gzip' }),
+    };
+    const built = await buildCatalog(svc.deps, t.tenantId);
+    if (built.status !== 'built') throw new Error('not built');
+    expect(await value('synq_catalog_builds_total', { outcome: 'built' })).toBe(before.built + 1);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' })).toBe(before.raw + built.files.merchant.bytesRaw);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'jsonld', encoding: 'gzip' })).toBe(before.gzip + built.files.jsonld.bytesGzip);
+    expect(await value('synq_catalog_last_build_groups')).toBe(3);
+    expect(await value('synq_catalog_last_build_variants')).toBe(6);
+    expect(await builtCount()).toBe(before.timed + 1);
+
+    // A build that finds the tenant's lease taken counts as busy, and moves no byte counter.
+    await svc.deps.db.execute(sql`UPDATE catalog_feeds SET building_until = now() + interval '1 minute' WHERE tenant_id = ${t.tenantId}`);
+    expect((await buildCatalog(svc.deps, t.tenantId)).status).toBe('busy');
+    await svc.deps.db.execute(sql`UPDATE catalog_feeds SET building_until = NULL WHERE tenant_id = ${t.tenantId}`);
+    expect(await value('synq_catalog_builds_total', { outcome: 'busy' })).toBe(before.busy + 1);
+    expect(await value('synq_catalog_bytes_written_total', { format: 'merchant', encoding: 'raw' })).toBe(before.raw + built.files.merchant.bytesRaw);
+  });
+
   it('collects superseded versions only once no unexpired link references them', async () => {
     const t = newTenant();
     const id = await createProduct(t);

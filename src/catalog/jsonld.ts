@@ -1,6 +1,8 @@
-// The schema.org JSON-LD rendition. Items are typed with schema-dts, so a
-// misspelled property or a wrong enum value fails to compile; the vocabulary
-// test checks the same against the real schema.org 30.0 graph at run time.
+// The schema.org JSON-LD nodes, typed with schema-dts, so a misspelled property or
+// a wrong enum value fails to compile; the vocabulary test checks the same against
+// the real schema.org 30.0 graph at run time. jsonldItem is the reference the fast
+// text writer (jsonldText.ts) is proven equal to; the feed header and the shard
+// index are small and are serialised from these objects directly.
 import type {
   DataFeed,
   DataFeedItem,
@@ -14,7 +16,6 @@ import type {
 import type { Variant } from '../domain/product.ts';
 import { gtinProperty } from './gtin.ts';
 import { inStock, optionNames, storeUrls, variantName, type CatalogProduct, type StoreProfile, type StoreUrls } from './model.ts';
-import type { Rendition, TailMeta } from './rendition.ts';
 
 export const SCHEMA_ORG = 'https://schema.org';
 
@@ -26,7 +27,7 @@ const OPTION_PROPERTIES: Record<string, 'size' | 'color' | 'material' | 'pattern
   material: 'material',
   pattern: 'pattern',
 };
-const optionProperty = (name: string) => OPTION_PROPERTIES[name.trim().toLowerCase()];
+export const optionProperty = (name: string) => OPTION_PROPERTIES[name.trim().toLowerCase()];
 
 export function publisherNode(store: StoreProfile): OnlineStore {
   const urls = storeUrls(store);
@@ -111,7 +112,7 @@ export function jsonldItem(p: CatalogProduct, urls: StoreUrls): DataFeedItem | n
 }
 
 /** Everything of the feed node except its elements and the tail fields, typed as a whole DataFeed. */
-function feedHeader(store: StoreProfile, kind: 'complete' | { shard: number }): DataFeed {
+export function feedHeader(store: StoreProfile, kind: 'complete' | { shard: number }): DataFeed {
   const urls = storeUrls(store);
   const complete = kind === 'complete';
   return {
@@ -120,26 +121,6 @@ function feedHeader(store: StoreProfile, kind: 'complete' | { shard: number }): 
     name: complete ? `${store.name} product catalog` : `${store.name} product catalog, part ${kind.shard}`,
     encodingFormat: 'application/ld+json',
     publisher: publisherNode(store),
-  };
-}
-
-/**
- * The JSON-LD file, written with @context and the feed's identity first and
- * dateModified/version last: the version is the hash of everything before it.
- */
-export function jsonldRendition(store: StoreProfile, kind: 'complete' | { shard: number } = 'complete'): Rendition {
-  const urls = storeUrls(store);
-  const header = JSON.stringify({ '@context': SCHEMA_ORG, ...feedHeader(store, kind) });
-  return {
-    format: 'jsonld',
-    head: () => `${header.slice(0, -1)},"dataFeedElement":[`,
-    item: (p) => {
-      const item = jsonldItem(p, urls);
-      return item ? JSON.stringify(item) : null;
-    },
-    separator: ',',
-    tail: (meta: TailMeta) => `]${meta.dateModified ? `,"dateModified":"${meta.dateModified.toISOString()}"` : ''}`,
-    seal: (version) => `,"version":"${version}"}`,
   };
 }
 

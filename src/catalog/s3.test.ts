@@ -1,6 +1,7 @@
 // The S3 storage path against a local S3-compatible server (s3rver): presigned
 // redirects, multipart uploads published by copy, sharded indexes with presigned
 // shard links, deletes.
+import { createHash, createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,27 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+/**
+ * Recomputes an AWS SigV4 query-string signature (GET, UNSIGNED-PAYLOAD, host as the one
+ * signed header) with the given secret: s3rver accepts any SigV4 signature, so without this
+ * nothing would notice a presigned URL signed for the wrong key, object or expiry.
+ */
+function sigV4Valid(url: string, secret: string): boolean {
+  const u = new URL(url);
+  const q = u.searchParams;
+  const given = q.get('X-Amz-Signature');
+  const [, date, region, service] = /^[^/]+\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request$/.exec(q.get('X-Amz-Credential') ?? '') ?? [];
+  if (!given || !date || !region || !service || q.get('X-Amz-SignedHeaders') !== 'host') return false;
+  const enc = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const query = [...q.entries()].filter(([k]) => k !== 'X-Amz-Signature').map(([k, v]) => `${enc(k)}=${enc(v)}`).sort().join('&');
+  const canonical = ['GET', u.pathname, query, `host:${u.host}`, '', 'host', 'UNSIGNED-PAYLOAD'].join('\n');
+  const scope = `${date}/${region}/${service}/aws4_request`;
+  const toSign = ['AWS4-HMAC-SHA256', q.get('X-Amz-Date'), scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
+  const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
+  const key = [region, service, 'aws4_request'].reduce((k, part) => hmac(k, part), hmac(`AWS4${secret}`, date));
+  return createHmac('sha256', key).update(toSign).digest('hex') === given;
+}
+
 async function product(t: TestTenant, title: string) {
   const sku = `S3-${Math.random().toString(36).slice(2, 10)}`;
   const res = await svc.app.inject({
@@ -56,8 +78,23 @@ describe('catalog feed on S3-compatible storage', () => {
     expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
     const doc = (await res.json()) as { dataFeedElement: { item: { name: string } }[] };
     expect(doc.dataFeedElement[0]!.item.name).toBe('From S3');
-    // The presigned URL lives as long as a Synq-signed one would (the store enforces it, not Synq).
-    expect(Number(new URL(location).searchParams.get('X-Amz-Expires'))).toBeLessThanOrEqual(svc.config.feed.urlTtlSeconds + 60);
+    // Signed with the configured secret, for exactly this object; any change breaks it.
+    expect(sigV4Valid(location, creds.SYNQ_FEED_S3_SECRET_ACCESS_KEY)).toBe(true);
+    expect(sigV4Valid(location, 'another-secret')).toBe(false);
+    expect(sigV4Valid(location.replace(`/${t.tenantId}/`, `/${newTenant().tenantId}/`), creds.SYNQ_FEED_S3_SECRET_ACCESS_KEY)).toBe(false);
+    const longer = new URL(location);
+    longer.searchParams.set('X-Amz-Expires', String(Number(longer.searchParams.get('X-Amz-Expires')) + 3600));
+    expect(sigV4Valid(longer.toString(), creds.SYNQ_FEED_S3_SECRET_ACCESS_KEY)).toBe(false);
+    // It lives as long as a Synq-signed link would: SYNQ_FEED_URL_TTL, rounded up to the signer's
+    // minute, ending at the same instant (the store enforces it, not Synq).
+    const q = new URL(location).searchParams;
+    const ttl = svc.config.feed.urlTtlSeconds;
+    const expires = Number(q.get('X-Amz-Expires'));
+    expect(expires).toBeGreaterThanOrEqual(ttl - 2);
+    expect(expires).toBeLessThanOrEqual(ttl + 60);
+    const amzDate = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(q.get('X-Amz-Date')!)!.slice(1).map(Number) as [number, number, number, number, number, number];
+    const endsAt = Date.UTC(amzDate[0], amzDate[1] - 1, amzDate[2], amzDate[3], amzDate[4], amzDate[5]) / 1000 + expires;
+    expect(Math.abs(endsAt - Math.round(endsAt / 60) * 60)).toBeLessThanOrEqual(1);
   });
 
   it('serves a sharded index through Synq with presigned shard links', async () => {

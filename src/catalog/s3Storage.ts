@@ -154,6 +154,12 @@ export class S3Storage implements FeedStorage {
     } while (token);
   }
 
+  /**
+   * A SigV4 presigned GET valid until `expiresAt` (the Synq link's own expiry, so both kinds of
+   * link live SYNQ_FEED_URL_TTL rounded up to the signer's granularity). s3rver, the test store,
+   * checks X-Amz-Date + X-Amz-Expires but not SigV4 signatures, so s3.test.ts verifies the
+   * signature itself against the configured secret.
+   */
   async presignGet(key: string, expiresAt: Date): Promise<string | null> {
     const expiresIn = Math.max(1, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
     return getSignedUrl(this.client, new GetObjectCommand({ Bucket: this.cfg.bucket, Key: key }), { expiresIn });

@@ -5,7 +5,8 @@
 import { createHash } from 'node:crypto';
 import { indexKey, storageKey, type FeedFormat } from './formats.ts';
 import { acpRendition } from './acp.ts';
-import { jsonldRendition, shardIndex } from './jsonld.ts';
+import { shardIndex } from './jsonld.ts';
+import { jsonldRendition } from './jsonldText.ts';
 import { merchantRendition } from './merchant.ts';
 import type { CatalogProduct, StoreProfile } from './model.ts';
 import type { FeedStorage } from './storage.ts';
@@ -53,10 +54,16 @@ class JsonldShards {
     return this.current;
   }
 
-  async add(p: CatalogProduct): Promise<void> {
-    const w = await this.writer();
-    await w.add(p);
-    if (this.sharded && w.itemCount >= this.shardSize) await this.close();
+  /** A promise only when the caller has to wait (see FeedFileWriter.add). */
+  add(p: CatalogProduct): Promise<void> | undefined {
+    const w = this.current;
+    if (!w || (this.sharded && w.itemCount >= this.shardSize)) return this.rollOver(p);
+    return w.add(p);
+  }
+
+  private async rollOver(p: CatalogProduct): Promise<void> {
+    if (this.current) await this.close();
+    await (await this.writer()).add(p);
   }
 
   private async close(): Promise<void> {
@@ -102,8 +109,14 @@ export async function writeFeeds(
     let seen = 0;
     for await (const batch of batches) {
       for (const p of batch) {
-        if (jsonld) await jsonld.add(p);
-        for (const o of others) await o.writer.add(p);
+        // Awaiting only the promises that exist: one await per product and writer cost more than
+        // the ACP rendition of a product.
+        const wait = jsonld?.add(p);
+        if (wait) await wait;
+        for (const o of others) {
+          const w = o.writer.add(p);
+          if (w) await w;
+        }
       }
       seen += batch.length;
       await opts.onBatch?.(seen);

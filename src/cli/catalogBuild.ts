@@ -54,7 +54,7 @@ export async function catalogBuildCommand(argv: string[]): Promise<number> {
   const log = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel);
   try {
     const bar = progressBar(process.stderr);
-    const result = await buildCatalog({ db: database.db, config, log }, values.tenant, { onProgress: bar });
+    const result = await buildCatalog({ db: database.db, database, config, log }, values.tenant, { onProgress: bar });
     if (process.stderr.isTTY) process.stderr.write('\n');
     if (result.status === 'no-tenant') {
       console.error(`synq catalog build: tenant ${values.tenant} does not exist (tenants appear on their first authenticated request)`);

@@ -1,10 +1,10 @@
 // Catalog feed state: the store identity a feed publishes, the per-tenant build
 // lease, the content-addressed versions, and the product cursor a build reads.
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import type { FeedFormat } from '../catalog/formats.ts';
 import type { CatalogProduct, StoreProfile } from '../catalog/model.ts';
 import type { Variant } from '../domain/product.ts';
-import { rowsOf, type Queryable } from './client.ts';
+import { rowsOf, type Database, type Queryable } from './client.ts';
 
 export interface TenantStore {
   orgId: string;
@@ -41,90 +41,98 @@ export async function countListedProducts(db: Queryable, tenantId: string, orgId
   return Number(rows[0]?.n ?? 0);
 }
 
-interface ProductRow {
-  id: string;
-  title: string;
-  description: string | null;
-  category: string | null;
-  brand: string | null;
-  handle: string | null;
-  images: string[];
-  created_at: Date | string;
-  updated_at: Date | string;
-  cursor_ts: string;
-  /** json_agg of VariantRow; drivers parse json, but a string is accepted too. */
-  variants: VariantRow[] | string;
+// Variant fields in json_agg(json_build_array(...)) order: arrays, not objects, because the
+// server then writes no key names and the client parses half the JSON.
+type VariantTuple = [id: string, sku: string, barcode: string | null, price: string, currency: string, optionValues: Record<string, string>, inventoryQuantity: number | null, position: number];
+
+// node-postgres with every type parser off: values arrive as the server's text, and only the
+// two JSON columns are parsed (below). Its default timestamptz parser alone cost ~0.1 s per
+// 100k products, and the result objects' keys another ~0.2 s.
+const RAW_TEXT = { getTypeParser: () => (v: string) => v };
+
+/** One keyset page as row arrays: text from node-postgres, PGlite's own parsed values. */
+async function queryRows(database: Database, text: string, params: unknown[]): Promise<unknown[][]> {
+  if (database.kind === 'postgres') return (await database.pool.query<unknown[]>({ text, values: params, rowMode: 'array', types: RAW_TEXT })).rows;
+  return (await database.pglite.query<unknown[]>(text, params, { rowMode: 'array' })).rows;
 }
 
-interface VariantRow {
-  id: string;
-  sku: string;
-  barcode: string | null;
-  price: string;
-  currency: string;
-  option_values: Record<string, string>;
-  inventory_quantity: number | null;
-  position: number;
+const json = <T>(v: unknown): T => (typeof v === 'string' ? (JSON.parse(v) as T) : (v as T));
+const str = (v: unknown): string | null => (v === null ? null : String(v));
+
+function toProduct(r: unknown[]): CatalogProduct {
+  const variants = json<VariantTuple[]>(r[10]).map(
+    (v): Variant => ({ id: v[0], sku: v[1], barcode: v[2], price: v[3], currency: v[4], optionValues: v[5], inventoryQuantity: v[6], position: v[7] }),
+  );
+  const createdAt = new Date(Number(r[7]));
+  const updatedMs = Number(r[8]);
+  return {
+    id: String(r[0]),
+    title: String(r[1]),
+    description: str(r[2]),
+    category: str(r[3]),
+    brand: str(r[4]),
+    handle: str(r[5]),
+    images: json<string[]>(r[6]),
+    createdAt,
+    // One Date for both when they agree (most products): the renderer formats it once.
+    updatedAt: updatedMs === createdAt.getTime() ? createdAt : new Date(updatedMs),
+    variants,
+  };
 }
-
-const toDate = (v: Date | string) => (v instanceof Date ? v : new Date(v));
-
-const toVariant = (v: VariantRow): Variant => ({
-  id: v.id,
-  sku: v.sku,
-  barcode: v.barcode,
-  price: v.price,
-  currency: v.currency,
-  optionValues: v.option_values,
-  inventoryQuantity: v.inventory_quantity,
-  position: v.position,
-});
 
 /**
  * Keyset cursor over the listed products in batches, on the (tenant, org, created_at, id)
  * index. Short statements instead of one long-lived cursor transaction: PGlite has a
  * single connection, and a transaction open for a whole 1M-variant build would stall
  * every other query. The cursor is carried as created_at's text form so microseconds
- * survive (a JS Date would truncate them and skip or repeat rows).
+ * survive (a JS Date would truncate them and skip or repeat rows); the dates the feed
+ * shows come as epoch milliseconds, which need no parsing.
+ *
+ * Measured on PostgreSQL, 100k products × 2 variants, 1,000 per batch, CPU seconds
+ * (client / server): objects with json_agg of variant rows and default type parsers
+ * 1.0 / 1.0; a LATERAL join with one row per variant 1.0 / 1.0; arrays throughout
+ * (this query) 0.55 / 1.0. The server's share is mostly jsonb-to-text output.
+ *
+ * 500 per page: with 1,000 (two pages alive with the prefetch) V8 let the heap grow to
+ * 90 MB and the process peaked at 200 MB RSS over 150k products; with 500, 57 MB and
+ * 149 MB, at no measurable cost in speed (the prefetch hides the extra round trips).
  */
-export async function* readListedProducts(db: Queryable, tenantId: string, orgId: string, batchSize = 500): AsyncGenerator<CatalogProduct[]> {
-  let after: { ts: string; id: string } | null = null;
-  for (;;) {
+export async function* readListedProducts(database: Database, tenantId: string, orgId: string, batchSize = 500): AsyncGenerator<CatalogProduct[]> {
+  const page = (after: [ts: string, id: string] | null) =>
     // ORDER BY names the table's columns: a bare "id" would be the id::text output column, which
     // no index orders, and every batch sorted the tenant's whole table (230 ms per batch at 100k).
-    const keyset: SQL = after ? sql`AND (p.created_at, p.id) > (${after.ts}::timestamptz, ${after.id}::uuid)` : sql``;
     // Variants come with their product from a correlated subquery: one round trip per batch, and
     // always variants_product_idx. A separate "product_id = ANY(500 ids)" query, with statistics
     // not gathered yet (right after a bulk import, exactly when a big build runs), was planned as
     // a sequential scan per batch: 100 ms each on 200k variants.
-    const products: ProductRow[] = rowsOf<ProductRow>(
-      await db.execute(sql`
-        SELECT p.id::text AS id, p.title, p.description, p.category, p.brand, p.handle, p.images, p.created_at, p.updated_at,
-          p.created_at::text AS cursor_ts,
-          (SELECT coalesce(json_agg(v ORDER BY v.position, v.created_at), '[]'::json) FROM (
-            SELECT id::text AS id, sku, barcode, price::text AS price, currency, option_values, inventory_quantity, position, created_at
-            FROM variants WHERE variants.product_id = p.id) v) AS variants
+    queryRows(
+      database,
+      `SELECT p.id::text, p.title, p.description, p.category, p.brand, p.handle, p.images,
+          floor(extract(epoch FROM p.created_at) * 1000)::float8, floor(extract(epoch FROM p.updated_at) * 1000)::float8, p.created_at::text,
+          (SELECT coalesce(json_agg(json_build_array(v.id::text, v.sku, v.barcode, v.price::text, v.currency, v.option_values, v.inventory_quantity, v.position)
+                    ORDER BY v.position, v.created_at), '[]'::json)
+             FROM variants v WHERE v.product_id = p.id)
         FROM products p
-        WHERE p.tenant_id = ${tenantId} AND p.org_id = ${orgId} AND p.status = 'active' AND p.deleted_at IS NULL ${keyset}
+        WHERE p.tenant_id = $1 AND p.org_id = $2 AND p.status = 'active' AND p.deleted_at IS NULL
+          ${after ? 'AND (p.created_at, p.id) > ($4::timestamptz, $5::uuid)' : ''}
         ORDER BY p.created_at, p.id
-        LIMIT ${batchSize}`),
+        LIMIT $3`,
+      after ? [tenantId, orgId, batchSize, after[0], after[1]] : [tenantId, orgId, batchSize],
     );
-    if (products.length === 0) return;
-    yield products.map((p) => ({
-      id: p.id,
-      title: p.title,
-      description: p.description,
-      category: p.category,
-      brand: p.brand,
-      handle: p.handle,
-      images: p.images,
-      createdAt: toDate(p.created_at),
-      updatedAt: toDate(p.updated_at),
-      variants: (typeof p.variants === 'string' ? (JSON.parse(p.variants) as VariantRow[]) : p.variants).map(toVariant),
-    }));
-    const last: ProductRow = products[products.length - 1]!;
-    after = { ts: last.cursor_ts, id: last.id };
-    if (products.length < batchSize) return;
+  // One page ahead: on PostgreSQL the server produces the next page while this process renders
+  // the current one (a page is ready before the caller asks for it). PGlite runs queries on this
+  // thread anyway, so there it only changes the order of the same work.
+  let next: Promise<unknown[][]> | null = page(null);
+  try {
+    while (next) {
+      const rows: unknown[][] = await next;
+      const last = rows[rows.length - 1];
+      next = last && rows.length === batchSize ? page([String(last[9]), String(last[0])]) : null;
+      if (rows.length > 0) yield rows.map(toProduct);
+    }
+  } finally {
+    // A consumer that stops early leaves a prefetched page behind: never an unhandled rejection.
+    next?.catch(() => {});
   }
 }
 

@@ -4,12 +4,10 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
-import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
-import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
 import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import pg from 'pg';
@@ -41,6 +39,15 @@ export const SYSTEM_SCOPE_SETTING = 'synq.scope=system';
 // node-postgres parses int8 to string by default; our bigserial ids fit in a double.
 pg.types.setTypeParser(20, (v) => Number(v));
 
+// PGlite and its Drizzle driver are imported only when used: under tsx (how Synq runs) the
+// PGlite module alone adds ~50 MB of RSS to a process that talks to PostgreSQL (measured:
+// tsx + pg 81 MB, + @electric-sql/pglite 127 MB), a third of the catalog build's budget.
+const pgliteModules = async () => ({
+  PGlite: (await import('@electric-sql/pglite')).PGlite,
+  drizzlePglite: (await import('drizzle-orm/pglite')).drizzle,
+  migratePglite: (await import('drizzle-orm/pglite/migrator')).migrate,
+});
+
 export async function openDatabase(opts: OpenOptions): Promise<Database> {
   if (opts.databaseUrl) {
     const pool = new pg.Pool({
@@ -58,6 +65,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return { kind: 'postgres', db, pool, url: opts.databaseUrl, close: () => pool.end() };
   }
+  const { PGlite, drizzlePglite } = await pgliteModules();
   let pglite = opts.pglite;
   if (!pglite) {
     const dir = join(opts.dataDir, 'pgdata');
@@ -78,6 +86,7 @@ const MIGRATION_LOCK = 0x53796e71; // "Synq"
 /** Applies pending migrations. Safe to call from many processes at once on PostgreSQL. */
 export async function migrateDatabase(database: Database): Promise<void> {
   if (database.kind === 'pglite') {
+    const { drizzlePglite, migratePglite } = await pgliteModules();
     await migratePglite(drizzlePglite(database.pglite), { migrationsFolder: MIGRATIONS_FOLDER });
     return;
   }

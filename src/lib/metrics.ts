@@ -35,6 +35,37 @@ export class Metrics {
     registers: [this.registry],
   });
   readonly jobs: Gauge<'queue' | 'state'>;
+  /** Catalog feed builds (src/catalog/build.ts); no tenant label: tenants are unbounded. */
+  readonly catalogBuilds = new Counter({
+    name: 'synq_catalog_builds_total',
+    help: 'Catalog feed builds by outcome: built, busy (another build held the tenant), no_tenant, failed',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+  readonly catalogBuildSeconds = new Histogram({
+    name: 'synq_catalog_build_duration_seconds',
+    help: 'Catalog feed build duration (all formats, one pass) by outcome',
+    labelNames: ['outcome'] as const,
+    // A small catalog builds in tens of milliseconds; 1M variants take around a minute.
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    registers: [this.registry],
+  });
+  readonly catalogBytes = new Counter({
+    name: 'synq_catalog_bytes_written_total',
+    help: 'Bytes of catalog feed files written, by format and encoding (raw = the document, gzip = what is stored)',
+    labelNames: ['format', 'encoding'] as const,
+    registers: [this.registry],
+  });
+  readonly catalogLastGroups = new Gauge({
+    name: 'synq_catalog_last_build_groups',
+    help: 'Product groups (listed products) in the JSON-LD feed of the most recent build in this process',
+    registers: [this.registry],
+  });
+  readonly catalogLastVariants = new Gauge({
+    name: 'synq_catalog_last_build_variants',
+    help: 'Variants in the JSON-LD feed of the most recent build in this process',
+    registers: [this.registry],
+  });
 
   constructor(collectJobs: () => Promise<{ queue: string; state: string; count: number }[]>, withDefaults = false) {
     this.jobs = new Gauge({

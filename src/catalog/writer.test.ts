@@ -1,0 +1,68 @@
+// The streaming writer's byte accounting: whatever the item sizes (tiny, straddling a
+// chunk, larger than a chunk, multi-byte UTF-8), the stored file is exactly head + items +
+// tail + seal, and the version is the SHA-256 of everything but the seal.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import fc from 'fast-check';
+import { afterAll, describe, expect, it } from 'vitest';
+import { DataDirStorage } from './dataDirStorage.ts';
+import type { CatalogProduct } from './model.ts';
+import type { Rendition } from './rendition.ts';
+import { FeedFileWriter, FLUSH_BYTES } from './writer.ts';
+
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+/** A rendition whose item is the product's title, so a test controls every byte. */
+const echo: Rendition = {
+  format: 'acp',
+  head: () => '[',
+  item: (p) => (p.title === '' ? null : p.title),
+  separator: ',',
+  tail: (m) => `]${m.items}`,
+  seal: (v) => `#${v}`,
+};
+const product = (title: string): CatalogProduct => ({
+  id: 'p', title, description: null, category: null, brand: null, handle: null, images: [],
+  createdAt: new Date(0), updatedAt: new Date(0), variants: [],
+});
+
+async function write(titles: string[]): Promise<{ file: string; version: string; bytesRaw: number; items: number; skipped: number }> {
+  const dir = mkdtempSync(join(tmpdir(), 'synq-writer-'));
+  dirs.push(dir);
+  const w = new FeedFileWriter(new DataDirStorage(dir), echo, 't');
+  await w.start();
+  for (const t of titles) await w.add(product(t));
+  const r = await w.finish((v) => `t/${v}.bin`);
+  return { file: gunzipSync(readFileSync(join(dir, 'feeds', 't', `${r.version}.bin`))).toString('utf8'), ...r };
+}
+
+describe('FeedFileWriter', () => {
+  it('stores head, items, tail and seal byte for byte across chunk boundaries', async () => {
+    const big = 'é😀x'.repeat(Math.ceil(FLUSH_BYTES / 2)); // > a chunk in UTF-8, written on its own
+    const straddle = 'a'.repeat(FLUSH_BYTES - 10);
+    const titles = ['one', straddle, 'two', '', big, 'ü'.repeat(40_000), 'three'];
+    const r = await write(titles);
+    const body = `[${titles.filter((t) => t !== '').join(',')}]6`;
+    expect(r.file).toBe(`${body}#${r.version}`);
+    expect(r.version).toBe(createHash('sha256').update(body).digest('hex').slice(0, 32));
+    expect(r.bytesRaw).toBe(Buffer.byteLength(r.file));
+    expect([r.items, r.skipped]).toEqual([6, 1]);
+  });
+
+  it('holds for random item sizes', async () => {
+    const title = fc.oneof(fc.string({ unit: 'binary', maxLength: 50 }), fc.nat({ max: 200_000 }).map((n) => 'ж'.repeat(n)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(title, { maxLength: 12 }), async (titles) => {
+        const r = await write(titles);
+        const body = `[${titles.filter((t) => t !== '').join(',')}]${r.items}`;
+        expect(r.file).toBe(`${body}#${r.version}`);
+        expect(r.version).toBe(createHash('sha256').update(body).digest('hex').slice(0, 32));
+      }),
+      { numRuns: 30 },
+    );
+  });
+});
