@@ -55,6 +55,12 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     });
     // A dropped connection (server restart) surfaces here; the pool replaces it on next use.
     pool.on('error', () => {});
+    // pg-pool listens for errors only on idle clients. A client checked out for a transaction
+    // that the server cuts between two statements (pg_ctl restart -m fast sends FATAL 57P01 to
+    // every backend) would otherwise emit an unhandled 'error' and take the process down; with
+    // this listener the transaction's next statement fails instead ("not queryable": 503) and the
+    // pool discards the client on release.
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return { kind: 'postgres', db, pool, url: opts.databaseUrl, close: () => pool.end() };
   }
