@@ -5,6 +5,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf } from '../db/client.ts';
+import { waitFor } from '../../test/e2e/flow.ts';
+import { JobQueue } from './queue.ts';
 import { startService, type TestService } from '../../test/harness.ts';
 
 let svc: TestService;
@@ -39,4 +41,28 @@ describe('JobQueue.send', () => {
     expect(reconcile).not.toBeNull();
     expect((await job(reconcile!)).groupId).toBeNull();
   });
+});
+
+describe('JobQueue supervision', () => {
+  it("retries a job whose worker died once its heartbeat lapses, within a supervise interval, not pg-boss's minute", async () => {
+    // A second queue client on the same database plays the supervising worker process.
+    const supervisor = JobQueue.create(svc.deps.database, { schedule: false, supervise: true, superviseIntervalSeconds: 1 });
+    await supervisor.start();
+    try {
+      // Give the supervisor's first pass time to run (it stamps the queue's monitor time).
+      await new Promise((r) => setTimeout(r, 1500));
+      // The queue's heartbeat is 10 s (pg-boss's minimum).
+      const id = await svc.deps.queue.boss.send('sync-reconcile-all', {});
+      // Claimed by a "worker" that then never heart-beats again: a SIGKILL.
+      const claimed = await svc.deps.queue.boss.fetch('sync-reconcile-all', { batchSize: 10 });
+      expect(claimed.map((j) => j.id)).toContain(id);
+      // 10 s heartbeat + 1 s interval, with slack for a busy machine; before the fix this took up to 70 s.
+      await waitFor(async () => {
+        const rows = rowsOf<{ state: string }>(await svc.deps.db.execute(sql`SELECT state::text AS state FROM pgboss.job WHERE id = ${id}::uuid`));
+        return rows[0]?.state === 'retry';
+      }, 30_000, 200);
+    } finally {
+      await supervisor.stop(false, 2000);
+    }
+  }, 60_000);
 });

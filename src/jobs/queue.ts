@@ -71,6 +71,11 @@ export class JobQueue {
       supervise: opts.supervise ?? true,
       // pg-boss's default is 60 s: a killed worker's job would wait that long before it is retried.
       superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
+      // The supervisor fails jobs whose heartbeat stopped only in its monitor pass, which runs at most
+      // once per monitorIntervalSeconds (default 60 s). Left at the default, a SIGKILLed worker's jobs
+      // sat 'active' for about a minute whatever the supervise interval (measured: ~62 s from kill to
+      // retry with supervise at 2 s); in step, they are retried one heartbeat plus one interval later.
+      monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
       // Finished jobs are history we do not need beyond a week.
       deleteAfterSeconds: 7 * 24 * 3600,
     };
