@@ -62,6 +62,7 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
     });
     // A dropped connection (server restart) surfaces here; the pool replaces it on next use.
     pool.on('error', () => {});
+    guardCheckedOutClients(pool);
     const db = drizzlePg(pool, { schema }) as unknown as Db;
     return { kind: 'postgres', db, pool, url: opts.databaseUrl, close: () => pool.end() };
   }
@@ -78,6 +79,33 @@ export async function openDatabase(opts: OpenOptions): Promise<Database> {
   const db = drizzlePglite(pglite, { schema }) as unknown as Db;
   const client = pglite;
   return { kind: 'pglite', db, pglite: client, close: () => client.close() };
+}
+
+/**
+ * What a database restart does to connections that are checked out, made harmless:
+ * - pg-pool listens for errors only on idle clients. A client checked out for a transaction that
+ *   the server cuts between two statements (pg_ctl restart -m fast sends FATAL 57P01 to every
+ *   backend) would emit an unhandled 'error' and take the process down. With a listener, the
+ *   transaction's next statement fails instead ("not queryable": 503).
+ * - Drizzle's transaction() sends BEGIN before its try/finally, so when BEGIN meets a dying
+ *   connection the client is never released: the pool shrinks by one for good (3 of 5 lost in
+ *   21 restarts under load, after which every request waited for a connection). A checked-out
+ *   client whose connection ended is released here, with the error so the pool discards it; the
+ *   holder's own release, if it ever comes, becomes a no-op.
+ */
+function guardCheckedOutClients(pool: pg.Pool): void {
+  const checkedOut = new WeakSet<pg.PoolClient>();
+  pool.on('acquire', (client) => checkedOut.add(client));
+  pool.on('release', (_err, client) => checkedOut.delete(client));
+  pool.on('connect', (client) => {
+    client.on('error', () => {});
+    client.on('end', () => {
+      if (!checkedOut.has(client)) return;
+      const release = client.release.bind(client);
+      client.release = () => {};
+      release(new Error('connection ended while checked out'));
+    });
+  });
 }
 
 // Any constant works; it only has to be the same for every Synq process sharing a database.

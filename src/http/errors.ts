@@ -64,7 +64,27 @@ export const conflict = (msg: string) => new ApiError('CONFLICT', msg);
 export const forbidden = (msg: string) => new ApiError('FORBIDDEN', msg);
 export const unauthorized = (msg: string) => new ApiError('UNAUTHORIZED', msg);
 
-const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08000', '08003', '08006', '08001', '08004']);
+const PG_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+/** node-postgres and pg-pool say "the connection is gone" in words, with no code. */
+const CONNECTION_LOST = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed and is not queryable/i;
+
+/**
+ * True when the database (not the request) is the problem: a connection refused, reset, cut by a
+ * shutting-down server, or not obtainable in time. Drizzle wraps the driver's error as `cause`
+ * (and a failed ROLLBACK on a dead connection wraps *that*), so the whole chain is looked at.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; depth < 5 && typeof e === 'object' && e !== null; depth++) {
+    const { code, message, cause } = e as { code?: unknown; message?: unknown; cause?: unknown };
+    // SQLSTATE class 08 is "connection exception" in every subcode.
+    if (typeof code === 'string' && (PG_UNAVAILABLE.has(code) || /^08[0-9A-Z]{3}$/.test(code))) return true;
+    // A failed query's own message repeats its parameters (request data): only driver messages count.
+    if (typeof message === 'string' && !('query' in e) && CONNECTION_LOST.test(message)) return true;
+    e = cause;
+  }
+  return false;
+}
 
 /**
  * Maps a thrown value to a code. Database outages are 503 so clients retry; a
@@ -76,7 +96,7 @@ export function classifyError(err: unknown): { code: ErrorCode; message: string;
   const pgCode = typeof e?.code === 'string' ? e.code : undefined;
   const causeCode = typeof (e?.cause as { code?: unknown } | undefined)?.code === 'string' ? String((e.cause as { code: string }).code) : undefined;
   const message = typeof e?.message === 'string' ? e.message : '';
-  if ((pgCode && PG_UNAVAILABLE.has(pgCode)) || (causeCode && PG_UNAVAILABLE.has(causeCode)) || /Connection terminated|timeout exceeded when trying to connect/i.test(message)) {
+  if (isDatabaseUnavailable(err)) {
     return { code: 'UNAVAILABLE', message: 'Database unavailable, retry shortly', headers: { 'retry-after': '1' } };
   }
   if (pgCode === '23505' || causeCode === '23505') return { code: 'CONFLICT', message: 'Conflicts with an existing record', headers: {} };

@@ -20,17 +20,39 @@ interface QueueSpec {
   /** A worker that stops heart-beating (killed) has its job failed and retried after this many seconds. */
   heartbeatSeconds: number;
   expireInSeconds: number;
+  /**
+   * How one worker process runs the queue: `loops` fetch loops of up to `batch` jobs each. A loop
+   * fetches again only once its whole batch is done, so a job stuck on a stalled provider holds its
+   * loop. Grouped queues (GROUP_OF) run at most `perGroup` jobs of one group at once per process;
+   * with perGroup < loops, one tenant whose provider stalls holds at most perGroup loops and the
+   * rest keep serving every other tenant. Absent: one loop (batch from the worker's options).
+   */
+  concurrency?: { loops: number; batch: number; perGroup: number };
 }
 
 export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   // stately + singletonKey product×connection: at most one queued job per pair, so a burst of
   // pushes of one product collapses into one task that pushes the latest state.
-  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300 },
+  // Concurrency: one tenant gets up to 6 pushes in flight per worker process (the single loop of 8
+  // it replaced allowed 8), and 2 loops stay free for others while that tenant's provider hangs
+  // until its deadline. Batches of 2 (not 1) because pg-boss only refetches at once after a full
+  // batch; a loop that fetched 1 waits a polling interval.
+  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 8, batch: 2, perGroup: 6 } },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
   'catalog-build': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
 };
+
+/** Queues whose jobs belong to a group (the tenant), which the worker caps in flight (QueueSpec.concurrency). */
+const GROUP_OF: { [K in QueueName]?: (data: TaskPayloads[K]) => string } = {
+  'push-task': (d) => d.tenantId,
+};
+
+function groupOf<K extends QueueName>(name: K, data: TaskPayloads[K]): { id: string } | undefined {
+  const of = GROUP_OF[name] as ((d: TaskPayloads[K]) => string) | undefined;
+  return of ? { id: of(data) } : undefined;
+}
 
 export interface EnqueueOptions {
   singletonKey?: string;
@@ -49,6 +71,11 @@ export class JobQueue {
       supervise: opts.supervise ?? true,
       // pg-boss's default is 60 s: a killed worker's job would wait that long before it is retried.
       superviseIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
+      // The supervisor fails jobs whose heartbeat stopped only in its monitor pass, which runs at most
+      // once per monitorIntervalSeconds (default 60 s). Left at the default, a SIGKILLed worker's jobs
+      // sat 'active' for about a minute whatever the supervise interval (measured: ~62 s from kill to
+      // retry with supervise at 2 s); in step, they are retried one heartbeat plus one interval later.
+      monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
       // Finished jobs are history we do not need beyond a week.
       deleteAfterSeconds: 7 * 24 * 3600,
     };
@@ -88,7 +115,12 @@ export class JobQueue {
     // pg-boss's drizzle adapter types execute() loosely; our handle satisfies it at runtime.
     const sendOpts: Record<string, unknown> = { db: fromDrizzle(db as unknown as Parameters<typeof fromDrizzle>[0], sql) };
     if (opts.singletonKey !== undefined) sendOpts.singletonKey = opts.singletonKey;
-    if (opts.startAfterSeconds !== undefined) sendOpts.startAfter = Math.max(0, Math.ceil(opts.startAfterSeconds));
+    // Fractional seconds on purpose: pg-boss adds them to the database clock as an interval, so a
+    // 137 ms backoff stays 137 ms. Rounding up to whole seconds turned full jitter on [0, 250 ms)
+    // into a fixed 1 s and broke the [0, min(cap, base·2^n)] bound for sub-second bases.
+    if (opts.startAfterSeconds !== undefined && opts.startAfterSeconds > 0) sendOpts.startAfter = Math.round(opts.startAfterSeconds * 1000) / 1000;
+    const group = groupOf(name, data);
+    if (group) sendOpts.group = group;
     return this.boss.send(name, data as object, sendOpts);
   }
 
@@ -97,7 +129,10 @@ export class JobQueue {
     if (data.length === 0) return;
     await this.boss.insert(
       name,
-      data.map((d) => ({ data: d as object })),
+      data.map((d) => {
+        const group = groupOf(name, d);
+        return group ? { data: d as object, group } : { data: d as object };
+      }),
       { db: fromDrizzle(db as unknown as Parameters<typeof fromDrizzle>[0], sql) },
     );
   }

@@ -2,7 +2,7 @@
 // Stateless; any number of worker processes can share one database (pg-boss
 // claims with FOR UPDATE SKIP LOCKED, so a job is held by one worker at a time).
 import type { Deps } from '../deps.ts';
-import type { QueueName, TaskPayloads } from './queue.ts';
+import { QUEUE_SPECS, type QueueName, type TaskPayloads } from './queue.ts';
 import { OutboxRelay } from './outboxRelay.ts';
 import { pushTask } from './tasks/pushTask.ts';
 import { syncConnection } from './tasks/syncConnection.ts';
@@ -60,13 +60,15 @@ export async function startWorker(deps: Deps, opts: WorkerOptions = {}): Promise
 
 async function register<K extends QueueName>(deps: Deps, name: K, opts: WorkerOptions): Promise<void> {
   const task = TASKS[name];
+  const concurrency = QUEUE_SPECS[name].concurrency;
   await deps.queue.boss.work<TaskPayloads[K]>(
     name,
     {
-      batchSize: opts.batchSize ?? 8,
+      batchSize: concurrency?.batch ?? opts.batchSize ?? 8,
       pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
       burstWhenBatchFull: true,
       perJobResults: true,
+      ...(concurrency ? { localConcurrency: concurrency.loops, localGroupConcurrency: concurrency.perGroup } : {}),
     },
     async (jobs) =>
       Promise.all(

@@ -8,7 +8,7 @@ import { connectionById } from '../../db/connections.ts';
 import { getProduct } from '../../db/products.ts';
 import { claimTargets, deleteLink, finishTargets, getLink, latestAction, upsertLink, type TargetRow } from '../../db/push.ts';
 import { toPushProduct } from '../../domain/product.ts';
-import { decideRetry } from '../../domain/retry.ts';
+import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
 import { createConnectionContext } from '../../providers/connectionContext.ts';
 import { ProviderError } from '../../providers/types.ts';
@@ -64,9 +64,14 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
     if (!(err instanceof ProviderError)) log.error({ err }, 'unexpected error in push; retrying as transient');
     outcome = { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
   }
-  await record(deps, tenantId, productId, connectionId, targets, action, outcome, variantIds, product?.version ?? null, attempt);
+  const next = await record(deps, tenantId, productId, connectionId, targets, action, outcome, variantIds, product?.version ?? null, attempt);
   if (outcome.ok) log.info({ action, remoteId: outcome.remoteId, collapsed: targets.length }, 'push succeeded');
-  else log.warn({ action, code: outcome.error.code, retryable: outcome.error.retryable, message: outcome.error.message }, 'push failed');
+  else {
+    // What happens next is logged with the failure, so an operator (and the reliability suite) can
+    // check the backoff actually chosen against Retry-After and the policy.
+    const { code, retryable, message, retryAfterMs } = outcome.error;
+    log.warn({ action, code, retryable, message, retryAfterMs, next: next.kind, ...(next.kind === 'retry' ? { retryInMs: next.delayMs } : {}) }, 'push failed');
+  }
 };
 
 async function record(
@@ -80,9 +85,9 @@ async function record(
   variantIds: Record<string, string>,
   version: number | null,
   attempt: number,
-): Promise<void> {
+): Promise<RetryDecision | { kind: 'succeeded' }> {
   const ids = targets.map((t) => t.id);
-  await withTenant(deps.db, tenantId, async (tx) => {
+  return withTenant(deps.db, tenantId, async (tx): Promise<RetryDecision | { kind: 'succeeded' }> => {
     if (outcome.ok) {
       if (action === 'UPSERT' && outcome.remoteId) {
         await upsertLink(tx, { tenantId, productId, connectionId, remoteId: outcome.remoteId, variantIds, pushedVersion: version });
@@ -90,12 +95,12 @@ async function record(
         await deleteLink(tx, productId, connectionId);
       }
       await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null, remoteStatus: outcome.detail ?? null });
-      return;
+      return { kind: 'succeeded' };
     }
     const err = outcome.error;
     if (err.code === 'INVALID_GRANT') {
       await finishTargets(tx, ids, 'failed', { error: 'Connection needs to be authorized again (REAUTH_REQUIRED)' });
-      return;
+      return { kind: 'failed' };
     }
     const decision = decideRetry(deps.config.pushRetry, attempt, err);
     const message = `${err.code}: ${err.message}`.slice(0, 1000);
@@ -110,5 +115,6 @@ async function record(
     } else {
       await finishTargets(tx, ids, decision.kind, { error: message });
     }
+    return decision;
   });
 }

@@ -47,6 +47,8 @@ export interface ShopifyFake {
   readonly stats: FakeStats;
   shops(): string[];
   shop(domain: string): ShopSnapshot;
+  /** Products created per variant SKU in a shop (a count above 1 is a duplicate push). */
+  creationsBySku(domain: string): Record<string, number>;
   injectFailure(failure: FailureInjection): void;
   clearFailures(): void;
   revokeGrant(shop: string): void;
@@ -144,6 +146,7 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
       const snap = () => snapshot(shop);
       if (sub === undefined && method === 'GET') return { status: 200, body: snap() };
       if (sub === 'products' && method === 'GET') return { status: 200, body: snap().products };
+      if (sub === 'creations' && method === 'GET') return { status: 200, body: Object.fromEntries(store.shop(shop).creationsBySku) };
       if (sub === 'orders' && method === 'GET') return { status: 200, body: snap().orders };
       if (sub === 'orders' && method === 'POST') return { status: 201, body: await createOrder(shop, jsonBody(raw) as OrderInput) };
       if (sub === 'webhooks' && subsub === undefined && method === 'GET') return { status: 200, body: snap().webhooks };
@@ -228,6 +231,7 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
     },
     shops: () => [...store.shops.keys()],
     shop: snapshot,
+    creationsBySku: (domain) => Object.fromEntries(store.shop(domain).creationsBySku),
     injectFailure: (f) => {
       store.failures.push({ ...f, ...(f.shop ? { shop: f.shop.toLowerCase() } : {}) });
     },

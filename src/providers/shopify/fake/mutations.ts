@@ -165,6 +165,7 @@ export function productSet(store: FakeStore, shop: FakeShop, input: ProductSetIn
     ];
   }
   product.updatedAt = now;
+  if (!existing) for (const v of product.variants) if (v.sku !== null) shop.creationsBySku.set(v.sku, (shop.creationsBySku.get(v.sku) ?? 0) + 1);
   shop.products.set(product.id, product);
   return { product: productView(product, currency), productSetOperation: null, userErrors: [] };
 }

@@ -72,6 +72,11 @@ export interface FakeShop {
   /** Bumped on revoke: every token minted under an older generation is dead. */
   grantGeneration: number;
   installed: boolean;
+  /**
+   * productSet calls that created a product, per variant SKU. Real Shopify lets two products
+   * share a SKU, so a duplicate push would go unnoticed in the catalog; this count shows it.
+   */
+  creationsBySku: Map<string, number>;
 }
 
 export interface AccessTokenRecord {
@@ -187,6 +192,7 @@ export class FakeStore {
         bucket: { available: this.bucketMax, at: Date.now() },
         grantGeneration: 1,
         installed: false,
+        creationsBySku: new Map(),
       };
       this.shops.set(key, s);
     }

@@ -38,6 +38,8 @@ export interface StoreSnapshot {
   webhooks: unknown[];
   keys: { keyId: number; permissions: string; appName: string; revoked: boolean }[];
   categories: { id: number; name: string; parent: number }[];
+  /** Create requests per SKU (products and variations), refused duplicates included: above 1 is a double create. */
+  createRequestsBySku: Record<string, number>;
 }
 
 export interface WooCommerceFake {
@@ -92,6 +94,7 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
       webhooks: [...s.webhooks.values()].map(({ secret: _s, ...w }) => w),
       keys: s.keys.map((k) => ({ keyId: k.keyId, permissions: k.permissions, appName: k.appName, revoked: k.revoked })),
       categories: [...s.categories.values()].map((c) => ({ id: c.id, name: c.name, parent: c.parent })),
+      createRequestsBySku: Object.fromEntries(s.createRequestsBySku),
     };
   };
   const createOrder = async (name: string, input: OrderInput = {}) => {

@@ -46,10 +46,15 @@ function skuTaken(store: FakeStoreData, sku: string, ownId: number | null): bool
   return false;
 }
 
+function countCreate(store: FakeStoreData, sku: string): void {
+  store.createRequestsBySku.set(sku, (store.createRequestsBySku.get(sku) ?? 0) + 1);
+}
+
 const dupSku = () => wcError(400, 'product_invalid_sku', 'Invalid or duplicated SKU.', { resource_id: 0, unique_sku: '' });
 
 function applyProduct(deps: RestDeps, store: FakeStoreData, body: Json, existing: FakeProduct | null): FakeProduct | HttpAnswer {
   const sku = typeof body.sku === 'string' ? body.sku : (existing?.sku ?? '');
+  if (existing === null && sku !== '') countCreate(store, sku);
   if (skuTaken(store, sku, existing?.id ?? null)) return dupSku();
   const gtin = typeof body.global_unique_id === 'string' ? body.global_unique_id : (existing?.global_unique_id ?? '');
   if (gtinTaken(store, gtin, existing?.id ?? null)) return dupGtin();
@@ -83,6 +88,7 @@ function applyProduct(deps: RestDeps, store: FakeStoreData, body: Json, existing
 
 function applyVariation(store: FakeStoreData, parent: FakeProduct, body: Json, existing: FakeVariation | null): FakeVariation | HttpAnswer {
   const sku = typeof body.sku === 'string' ? body.sku : (existing?.sku ?? '');
+  if (existing === null && sku !== '') countCreate(store, sku);
   if (skuTaken(store, sku, existing?.id ?? null)) return dupSku();
   const gtin = typeof body.global_unique_id === 'string' ? body.global_unique_id : (existing?.global_unique_id ?? '');
   if (gtinTaken(store, gtin, existing?.id ?? null)) return dupGtin();

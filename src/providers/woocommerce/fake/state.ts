@@ -117,6 +117,11 @@ export interface FakeStoreData {
   keys: FakeKey[];
   categories: Map<number, FakeCategory>;
   media: Map<number, FakeImage>;
+  /**
+   * Requests to create a product or variation, per SKU, counted before the duplicate-SKU check:
+   * a second one means the client tried to create the same thing twice, even though the store refused it.
+   */
+  createRequestsBySku: Map<string, number>;
 }
 
 export interface FakeStats {
@@ -154,7 +159,7 @@ export class FakeWorld {
   store(name: string): FakeStoreData {
     let s = this.stores.get(name);
     if (s === undefined) {
-      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [], categories: new Map(), media: new Map() };
+      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [], categories: new Map(), media: new Map(), createRequestsBySku: new Map() };
       this.stores.set(name, s);
     }
     return s;
