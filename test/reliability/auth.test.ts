@@ -9,6 +9,7 @@ import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT, type JWT
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const CLOCK_TOLERANCE_SECONDS = 30;
 import { startService, type TestService } from '../harness.ts';
+import { registerSecret } from '../logCapture.ts';
 import { recordTrial } from './report.ts';
 
 const ISSUER = 'https://idp.fuzz.example';
@@ -50,7 +51,9 @@ const now = () => Math.floor(Date.now() / 1000);
 async function token(claims: Partial<Record<keyof JWTPayload | 'tenant_id' | 'org_id' | 'role', unknown>> = {}, kid = 'k1'): Promise<string> {
   const payload: Record<string, unknown> = { tenant_id: tenant, org_id: org, role: 'ADMIN', iss: ISSUER, aud: AUDIENCE, sub: 'user-1', iat: now(), exp: now() + 600, ...claims };
   for (const [k, v] of Object.entries(payload)) if (v === undefined) delete payload[k];
-  return new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid }).sign(keys.privateKey);
+  const signed = await new SignJWT(payload).setProtectedHeader({ alg: 'RS256', kid }).sign(keys.privateKey);
+  registerSecret('bearer token (RS256)', signed);
+  return signed;
 }
 
 async function call(service: TestService, bearer: string, headers: Record<string, string> = {}) {

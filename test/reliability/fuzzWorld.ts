@@ -15,6 +15,7 @@ import { sealCredentials } from '../../src/providers/connectionContext.ts';
 import { ProviderError, type ProviderId } from '../../src/providers/types.ts';
 import { createWooCommerceConnector } from '../../src/providers/woocommerce/connector.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
+import { registerSecret } from '../logCapture.ts';
 import { installWriteProbe, type WriteProbe } from './writeProbe.ts';
 
 export const FUZZ_SECRETS = {
@@ -188,6 +189,8 @@ export async function startWorld(opts: { logLevel?: string } = {}): Promise<Worl
   const other = await mintDevToken(new TextEncoder().encode('another-secret-0123456789abcdef0123'), { tenantId: a.tenantId, orgId: a.orgId, role: 'ADMIN', sub: 'x', ttl: '1h' });
   const expired = await mintDevToken(secret, { tenantId: a.tenantId, orgId: a.orgId, role: 'ADMIN', sub: 'x', ttl: '-10m' });
   const none = new UnsecuredJWT({ tenant_id: a.tenantId, org_id: a.orgId, role: 'ADMIN' }).setExpirationTime('1h').encode();
+  registerSecret('bearer token (wrong key)', other);
+  registerSecret('bearer token (expired)', expired);
   const tenantHeaders = { 'x-tenant-id': a.tenantId, 'x-org-id': a.orgId };
   const badAuth = [
     { name: 'no token', headers: tenantHeaders },
