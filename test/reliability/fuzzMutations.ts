@@ -5,6 +5,7 @@
 // its bytes, the headers, the URL), and some say the answer *must* be a 4xx: a request
 // the service may not accept, even silently altered.
 import fc from 'fast-check';
+import { findUnstorableText } from '../../src/http/textSafety.ts';
 
 export type Body =
   | { kind: 'none' }
@@ -99,8 +100,8 @@ const stringLeafMutation = (pick: number, s: string, tag: string): Mutation => (
     if (strings.length > 0) d.body = { kind: 'json', value: setAt(value, strings[pick % strings.length]!, s) };
     else if (value !== null && typeof value === 'object' && !Array.isArray(value)) d.body = { kind: 'json', value: { ...value, [s]: 'x' } };
     else return;
-    // JSON bodies parsed by the app are checked before any handler; raw webhook bodies are stored as sent (escaped text).
-    if (d.parser === 'json') reject(d, tag);
+    // Whether it must be refused is decided on the final bytes (jsonVerdict): a later mutation may remove it again.
+    d.tags.push(tag);
   },
 });
 
@@ -164,21 +165,19 @@ export const textMutations: fc.Arbitrary<Mutation> = fc.oneof(
     },
   })),
   fc.constantFrom(
-    { tag: 'proto', edit: (s: string) => (s.startsWith('{') && s.length > 2 ? `{"__proto__":{"polluted":1},${s.slice(1)}` : s), json: true },
-    { tag: 'constructor', edit: (s: string) => (s.startsWith('{') && s.length > 2 ? `{"constructor":{"prototype":{"polluted":1}},${s.slice(1)}` : s), json: true },
-    { tag: 'bom', edit: (s: string) => `\ufeff${s}`, json: false },
-    { tag: 'trailing garbage', edit: (s: string) => `${s}}{`, json: true },
-    { tag: 'empty', edit: () => '', json: false },
-    { tag: 'whitespace', edit: () => ' \n\t ', json: true },
-    { tag: 'not json', edit: () => 'title=x&sku=y', json: true },
-    { tag: 'raw NUL', edit: (s: string) => s.replace('"', '"\u0000'), json: true },
-  ).map(({ tag, edit, json }) => ({
+    { tag: 'proto', edit: (s: string) => (s.startsWith('{') && s.length > 2 ? `{"__proto__":{"polluted":1},${s.slice(1)}` : s) },
+    { tag: 'constructor', edit: (s: string) => (s.startsWith('{') && s.length > 2 ? `{"constructor":{"prototype":{"polluted":1}},${s.slice(1)}` : s) },
+    { tag: 'bom', edit: (s: string) => `\ufeff${s}` },
+    { tag: 'trailing garbage', edit: (s: string) => `${s}}{` },
+    { tag: 'empty', edit: () => '' },
+    { tag: 'whitespace', edit: () => ' \n\t ' },
+    { tag: 'not json', edit: () => 'title=x&sku=y' },
+    { tag: 'raw NUL', edit: (s: string) => s.replace('"', '"\u0000') },
+  ).map(({ tag, edit }) => ({
     stage: 'text' as const,
     apply(d: Draft, t: { value: string | Buffer }) {
-      const before = String(t.value);
-      t.value = edit(before);
+      t.value = edit(String(t.value));
       d.tags.push(tag);
-      if (json && d.parser === 'json' && t.value !== before && d.method !== 'GET' && d.method !== 'HEAD') reject(d, tag);
     },
   })),
   fc.nat().map((cut) => ({
@@ -187,7 +186,7 @@ export const textMutations: fc.Arbitrary<Mutation> = fc.oneof(
       const s = String(t.value);
       if (s.length < 2) return;
       t.value = s.slice(0, 1 + (cut % (s.length - 1)));
-      if (d.parser === 'json' && d.method !== 'GET' && d.method !== 'HEAD') reject(d, 'truncated JSON');
+      d.tags.push('truncated');
     },
   })),
 );
@@ -320,11 +319,43 @@ export function buildRequest(base: Draft, mutations: readonly Mutation[]): Built
   }
   if (body.kind !== 'none') {
     run('text', t);
+    const verdict = typeof t.value === 'string' ? jsonVerdict(t.value) : null;
     run('bytes', t);
+    run('headers', t);
+    const type = (d.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (verdict !== null && d.parser === 'json' && type === 'application/json' && d.method !== 'GET' && d.method !== 'HEAD') reject(d, verdict);
+  } else {
+    run('headers', t);
   }
-  run('headers', t);
   run('url', t);
   const bytes = body.kind === 'none' ? undefined : Buffer.isBuffer(t.value) ? t.value : Buffer.from(t.value, 'utf8');
   if (d.sign) d.sign(bytes ?? Buffer.alloc(0), d.headers, d);
   return { method: d.method, url: urlOf(d), headers: d.headers, body: bytes, tags: d.tags, mustReject: d.mustReject };
+}
+
+/**
+ * What a JSON route must refuse in this text, whatever mutations produced it: text that is
+ * not JSON (an empty body included), NUL or a lone surrogate in any string or key, a
+ * __proto__ key or constructor.prototype anywhere. Null when the text may be accepted.
+ */
+export function jsonVerdict(text: string): string | null {
+  let parsed: unknown;
+  try {
+    // The strict decoder drops a leading BOM before parsing, as the app's parser does.
+    parsed = JSON.parse(text.replace(/^\ufeff/, ''));
+  } catch {
+    return text.trim() === '' ? 'empty JSON body' : 'not JSON';
+  }
+  if (findUnstorableText(parsed) !== null) return 'NUL or lone surrogate in the JSON';
+  const stack: unknown[] = [parsed];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (v === null || typeof v !== 'object') continue;
+    for (const [k, child] of Object.entries(v)) {
+      if (k === '__proto__') return '__proto__ key';
+      if (k === 'constructor' && child !== null && typeof child === 'object' && 'prototype' in child) return 'constructor.prototype key';
+      stack.push(child);
+    }
+  }
+  return null;
 }
