@@ -5,6 +5,7 @@
 import { connect } from 'node:net';
 import { request } from 'node:http';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BODY_LIMIT } from '../../src/http/app.ts';
 import { recordTrial, reliabilityCount } from './report.ts';
@@ -12,7 +13,7 @@ import { fuzzTarget, httpSend, judge, type Answer } from './fuzzRun.ts';
 import { openApiOperations, registeredRoutes } from './fuzzRoutes.ts';
 import { buildTargets, type FuzzTarget } from './fuzzTargets.ts';
 import { startWorld, type World } from './fuzzWorld.ts';
-import type { BuiltRequest } from './fuzzMutations.ts';
+import { buildRequest, type BuiltRequest } from './fuzzMutations.ts';
 import { isBackground, isStateSpend } from './writeProbe.ts';
 
 const CASES = process.env.FUZZ_CASES ? Number(process.env.FUZZ_CASES) : reliabilityCount(1_000, 6);
@@ -44,12 +45,8 @@ async function judged(target: FuzzTarget, req: BuiltRequest, send: () => Promise
 }
 
 const bodyTargets = () => targets.filter((t) => /^(POST|PUT|PATCH) /.test(t.key));
-const sample = async (t: FuzzTarget): Promise<BuiltRequest> => {
-  const { default: fc } = await import('fast-check');
-  const { buildRequest } = await import('./fuzzMutations.ts');
-  const [d] = fc.sample(t.draft, { numRuns: 1, seed: SEED });
-  return buildRequest(d!, []);
-};
+/** One unmutated request the route would take: the base the size and encoding cases change. */
+const sample = (t: FuzzTarget): BuiltRequest => buildRequest(fc.sample(t.draft, { numRuns: 1, seed: SEED })[0]!, []);
 
 describe('fuzzing over real HTTP', () => {
   it(`sends ${CASES} generated cases to every endpoint over a socket`, { timeout: 60_000 + CASES * 1_500 * 10 }, async () => {
@@ -72,7 +69,7 @@ describe('fuzzing over real HTTP', () => {
     const huge = Buffer.alloc(BODY_LIMIT + 1, 0x20);
     huge[0] = 0x7b; // '{' then spaces: JSON that is only wrong for being too long
     for (const t of bodyTargets()) {
-      const base = await sample(t);
+      const base = sample(t);
       for (const chunked of [false, true]) {
         // Chunked: no Content-Length up front, so the limit is enforced while reading, not by the header.
         const req: BuiltRequest = { ...base, body: huge, headers: { ...base.headers, 'content-type': 'application/json' }, mustReject: 'body over the limit' };
@@ -91,7 +88,7 @@ describe('fuzzing over real HTTP', () => {
     const failures: string[] = [];
     let cases = 0;
     for (const t of bodyTargets()) {
-      const base = await sample(t);
+      const base = sample(t);
       const body = base.body ?? Buffer.from('{}');
       const variants: [string, Partial<BuiltRequest>, boolean][] = [
         ['gzip body, content-encoding gzip', { body: gzipSync(body), headers: { ...base.headers, 'content-encoding': 'gzip' } }, false],

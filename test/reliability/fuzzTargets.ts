@@ -17,7 +17,7 @@ import {
   type Mutation,
 } from './fuzzMutations.ts';
 import { jsonBodySchema, paramSchemas, pathParams, routeKey, type OpenApiOperation, type RegisteredRoute } from './fuzzRoutes.ts';
-import type { Pool, World } from './fuzzWorld.ts';
+import { Pool, type World } from './fuzzWorld.ts';
 import { publicTargets } from './fuzzPublicTargets.ts';
 
 export interface FuzzTarget {
@@ -49,7 +49,7 @@ function paramPools(world: World, key: string, param: string): Pool[] {
 
 /** Body fields that name stored objects: replaced by live ids half the time, so handlers get past "not found". */
 function bodyFieldPools(world: World): Record<string, Pool[]> {
-  const publicIds = world.pools.connectionIds;
+  const publicIds = new Pool(world.pools.connectionIds.items.filter((id) => id.startsWith('conn_')));
   return { productId: [world.pools.productIds, world.pools.otherProductIds], connection_id: [publicIds] };
 }
 
@@ -59,10 +59,8 @@ function withPooledFields(world: World, arb: fc.Arbitrary<unknown>): fc.Arbitrar
     if (!use || v === null || typeof v !== 'object' || Array.isArray(v)) return v;
     const out: Record<string, unknown> = { ...(v as Record<string, unknown>) };
     for (const [field, ps] of Object.entries(pools)) {
-      if (!(field in out)) continue;
-      const pool = ps[i % ps.length]!;
-      const picked = pool.pick(i, '');
-      if (picked !== '') out[field] = field === 'connection_id' && !picked.startsWith('conn_') ? pool.items.find((x) => x.startsWith('conn_')) ?? picked : picked;
+      const picked = ps[i % ps.length]!.pick(i, '');
+      if (field in out && picked !== '') out[field] = picked;
     }
     return out;
   });
