@@ -8,6 +8,7 @@ import pg from 'pg';
 import { openDatabase, migrateDatabase } from '../src/db/client.ts';
 import { JobQueue } from '../src/jobs/queue.ts';
 import type { TestProject } from 'vitest/node';
+import { scanCaptureDir } from './secretScan.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -27,6 +28,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const kind = project.config.env?.SYNQ_TEST_DB ?? 'pglite';
   const dir = mkdtempSync(join(tmpdir(), 'synq-test-'));
   const cleanups: (() => Promise<void>)[] = [async () => rmSync(dir, { recursive: true, force: true })];
+
+  // Every service's log lines and every secret the tests handled (test/logCapture.ts).
+  const captureDir = mkdtempSync(join(tmpdir(), 'synq-logs-'));
+  project.provide('logCaptureDir', captureDir);
 
   if (kind === 'pglite') {
   const pglite = new PGlite();
@@ -58,5 +63,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
   }
   return async () => {
     for (const c of cleanups.reverse()) await c().catch(() => {});
+    // Fails the run when any secret appears in any log line; the capture stays for inspection then.
+    const { leaks, secrets, lines } = scanCaptureDir(captureDir);
+    if (leaks.length > 0) {
+      const list = leaks.slice(0, 20).map((l) => `  ${l.what} in ${join(captureDir, l.file)}:${l.line}\n    ${l.excerpt}`).join('\n');
+      throw new Error(`${leaks.length} secret(s) found in the logs of this run (${project.name}):\n${list}`);
+    }
+    if (process.env.SYNQ_LOG_SCAN_VERBOSE) console.log(`log scan (${project.name}): ${lines} lines, ${secrets} secrets, no leak`);
+    rmSync(captureDir, { recursive: true, force: true });
   };
 }

@@ -15,7 +15,8 @@ import { buildApp, type App } from '../src/http/app.ts';
 import { mintDevToken, type Role } from '../src/http/auth.ts';
 import { startWorker, type Worker } from '../src/jobs/worker.ts';
 import type { ProviderModule } from '../src/providers/descriptor.ts';
-import type { Connector } from '../src/providers/types.ts';
+import type { Connector, ProviderId } from '../src/providers/types.ts';
+import { captureLogLine, registerConfigSecrets, registerSecret, watchSealedCredentials } from './logCapture.ts';
 
 export const TEST_AUTH_SECRET = 'test-auth-secret-0123456789abcdef-0123456789';
 export const TEST_WEBHOOK_SECRET = 'test-webhook-secret-0123456789abcdef';
@@ -91,7 +92,7 @@ export interface ServiceOptions {
 export async function startService(opts: ServiceOptions = {}): Promise<TestService> {
   const database = opts.database ?? (await createTestDatabase());
   const dataDir = mkdtempSync(join(tmpdir(), 'synq-svc-'));
-  const config = loadConfig({
+  const env: Record<string, string> = {
     NODE_ENV: 'test',
     PORT: '0',
     SYNQ_DATA_DIR: dataDir,
@@ -101,11 +102,14 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     LOG_LEVEL: 'debug',
     ...(database.databaseUrl ? { DATABASE_URL: database.databaseUrl } : {}),
     ...opts.env,
-  }, opts.providers);
+  };
+  const config = loadConfig(env, opts.providers);
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _enc, cb) {
-      logs.push(chunk.toString('utf8'));
+      const line = chunk.toString('utf8');
+      logs.push(line);
+      captureLogLine(line);
       cb();
     },
   });
@@ -117,6 +121,9 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
     poolMax: 5,
     ...(opts.providerOverrides ? { providerOverrides: opts.providerOverrides } : {}),
   });
+  // For the run-wide check that no secret is ever logged (globalSetup scans the capture).
+  registerConfigSecrets(config, env);
+  watchSealedCredentials(deps.cipher);
   const app = await buildApp(deps);
   await app.listen({ port: 0, host: '127.0.0.1' });
   const addr = app.server.address();
@@ -124,14 +131,17 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
   // Links we hand out (callbacks, webhooks) must point at this listener.
   config.publicUrl = url;
   const worker = opts.worker ? await startWorker(deps, { pollingIntervalSeconds: 0.5 }) : null;
-  const token = (t: TestTenant, role: Role = 'ADMIN', extra: { ttl?: string } = {}) =>
-    mintDevToken(config.auth.mode === 'dev-secret' ? config.auth.secret : new Uint8Array(), {
+  const token = async (t: TestTenant, role: Role = 'ADMIN', extra: { ttl?: string } = {}) => {
+    const minted = await mintDevToken(config.auth.mode === 'dev-secret' ? config.auth.secret : new Uint8Array(), {
       tenantId: t.tenantId,
       orgId: t.orgId,
       role,
       sub: 'user-test',
       ttl: extra.ttl ?? '1h',
     });
+    registerSecret('bearer token', minted);
+    return minted;
+  };
   return {
     app,
     deps,

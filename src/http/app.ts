@@ -12,6 +12,7 @@ import type { Deps } from '../deps.ts';
 import { authenticate, requireRole, type AuthContext } from './auth.ts';
 import { badRequest, classifyError, statusFor } from './errors.ts';
 import { findUnstorableText } from './textSafety.ts';
+import { clientErrorHandler, frameworkErrors, useStrictJsonParser } from './wireErrors.ts';
 import { ensureTenant } from '../db/tenants.ts';
 import { tenantRoutes, publicRoutes } from './routes/index.ts';
 
@@ -60,7 +61,10 @@ export async function buildApp(deps: Deps): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Our onResponse hook logs one line per request with a redacted URL instead.
     logController: new LogController({ disableRequestLogging: true }),
+    frameworkErrors,
+    clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
+  useStrictJsonParser(app);
 
   const redactUrl = urlRedactor(deps.providers.modules().flatMap((p) => p.facts.secretQueryParams));
   const bodyAjv = makeAjv(false);

@@ -1,6 +1,6 @@
 // Bearer-token verification and tenant/org scoping. Tokens come either from the
 // identity provider's JWKS (RS256/ES256) or, in development, an HS256 secret.
-import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, jwtVerify, SignJWT, errors as joseErrors, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { AuthConfig } from '../config.ts';
 import { ApiError } from './errors.ts';
 
@@ -22,13 +22,41 @@ export interface TokenVerifier {
   verify(token: string): Promise<JWTPayload>;
 }
 
+/** Clock skew allowed between the identity provider and us on exp and nbf, seconds. */
+export const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** The identity provider's key set could not be fetched or read: our problem, not the token's (503). */
+export class KeySetUnavailable extends Error {
+  constructor(cause: unknown) {
+    super('the JWKS could not be fetched or read', { cause });
+    this.name = 'KeySetUnavailable';
+  }
+}
+
 export function createTokenVerifier(auth: AuthConfig): TokenVerifier {
-  const claims = { ...(auth.issuer ? { issuer: auth.issuer } : {}), ...(auth.audience ? { audience: auth.audience } : {}) };
+  const claims = {
+    ...(auth.issuer ? { issuer: auth.issuer } : {}),
+    ...(auth.audience ? { audience: auth.audience } : {}),
+    // jose accepts a token without exp by default: one that never expires is refused here.
+    requiredClaims: ['exp'],
+    clockTolerance: CLOCK_TOLERANCE_SECONDS,
+  };
   if (auth.mode === 'jwks') {
+    // jose refetches the set for an unknown kid at most once per 30 s cool-down, and shares
+    // one fetch among concurrent requests, so unknown kids cannot hammer the identity provider.
     const jwks = createRemoteJWKSet(new URL(auth.jwksUrl));
+    const keys: JWTVerifyGetKey = async (header, token) => {
+      try {
+        return await jwks(header, token);
+      } catch (err) {
+        // No key for this kid/alg is the token's problem (401); anything else is the key source failing.
+        if (err instanceof joseErrors.JWKSNoMatchingKey || err instanceof joseErrors.JWKSMultipleMatchingKeys) throw err;
+        throw new KeySetUnavailable(err);
+      }
+    };
     // The allow-list is what stops alg=none and HS256-signed-with-the-public-key tokens.
     const options = { ...claims, algorithms: ['RS256', 'ES256'] };
-    return { verify: async (token) => (await jwtVerify(token, jwks, options)).payload };
+    return { verify: async (token) => (await jwtVerify(token, keys, options)).payload };
   }
   const options = { ...claims, algorithms: ['HS256'] };
   return { verify: async (token) => (await jwtVerify(token, auth.secret, options)).payload };
@@ -39,7 +67,7 @@ function header(headers: Record<string, string | string[] | undefined>, name: st
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** 401 for anything wrong with the token itself, 403 for a valid token that does not match the request. */
+/** 401 for anything wrong with the token itself, 403 for a valid token that does not match the request, 503 while the key set cannot be fetched. */
 export async function authenticate(
   verifier: TokenVerifier,
   headers: Record<string, string | string[] | undefined>,
@@ -51,6 +79,7 @@ export async function authenticate(
   try {
     payload = await verifier.verify(m[1]);
   } catch (err) {
+    if (err instanceof KeySetUnavailable) throw new ApiError('UNAVAILABLE', 'Token keys are unavailable, retry shortly', { 'retry-after': '5' });
     const reason = err instanceof joseErrors.JWTExpired ? 'Token expired' : 'Invalid token';
     throw new ApiError('UNAUTHORIZED', reason, { 'www-authenticate': 'Bearer error="invalid_token"' });
   }

@@ -8,9 +8,12 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'CONFLICT'
+  | 'REQUEST_TIMEOUT'
   | 'GONE'
   | 'PAYLOAD_TOO_LARGE'
+  | 'URI_TOO_LONG'
   | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE'
   | 'RATE_LIMITED'
   | 'UNAVAILABLE'
   | 'INTERNAL';
@@ -25,14 +28,20 @@ export function statusFor(code: ErrorCode): number {
       return 403;
     case 'NOT_FOUND':
       return 404;
+    case 'REQUEST_TIMEOUT':
+      return 408;
     case 'CONFLICT':
       return 409;
     case 'GONE':
       return 410;
     case 'PAYLOAD_TOO_LARGE':
       return 413;
+    case 'URI_TOO_LONG':
+      return 414;
     case 'UNSUPPORTED_MEDIA_TYPE':
       return 415;
+    case 'HEADERS_TOO_LARGE':
+      return 431;
     case 'RATE_LIMITED':
       return 429;
     case 'UNAVAILABLE':
@@ -106,6 +115,11 @@ export function classifyError(err: unknown): { code: ErrorCode; message: string;
       return { code: 'PAYLOAD_TOO_LARGE', message: 'Request body is larger than 10 MB', headers: {} };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return { code: 'UNSUPPORTED_MEDIA_TYPE', message: 'Content-Type must be application/json', headers: {} };
+    // Raised before any route matches (frameworkErrors in app.ts): a malformed percent-escape, a path segment over maxParamLength.
+    case 'FST_ERR_BAD_URL':
+      return { code: 'BAD_REQUEST', message: 'The URL is not valid (malformed percent-encoding)', headers: {} };
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      return { code: 'URI_TOO_LONG', message: 'A path segment of the URL is too long', headers: {} };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':

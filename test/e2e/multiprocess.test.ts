@@ -21,6 +21,7 @@ import {
   type TestTenant,
 } from '../harness.ts';
 import { connectShop, waitFor } from './flow.ts';
+import { captureLogLine } from '../logCapture.ts';
 
 const onPostgres = dbKind() === 'postgres';
 if (!onPostgres) console.warn('NOTICE: multi-process worker tests need PostgreSQL (DATABASE_URL); skipped on PGlite');
@@ -65,8 +66,13 @@ describe.skipIf(!onPostgres)('worker processes on PostgreSQL', () => {
       const parts = buf.split('\n');
       buf = parts.pop() ?? '';
       p.lines.push(...parts);
+      // Worker processes' logs count for the run-wide secret scan too.
+      parts.forEach(captureLogLine);
     });
-    child.stderr!.on('data', (d: Buffer) => p.lines.push(d.toString('utf8')));
+    child.stderr!.on('data', (d: Buffer) => {
+      p.lines.push(d.toString('utf8'));
+      captureLogLine(d.toString('utf8'));
+    });
     procs.push(p);
     return p;
   }
