@@ -86,35 +86,37 @@ export function publicTargets(world: World): Map<string, Make> {
     return target(world, route, 'raw', true, fc.oneof(legacy, cloud).map((b) => draft(route, 'raw', { body: jsonBytes(b), sign })));
   });
 
-  m.set('POST /unified/webhook/:provider/:connectionId', (route) => {
-    const secretOf = (id: string) => conns.find((c) => c.publicId === id)?.webhookSecret ?? 'no-secret-for-this-connection-000000';
-    const sign = (bytes: Buffer, h: Record<string, string>, d: Draft) => {
-      const secret = secretOf(d.params.connectionId ?? '');
-      if (d.params.provider === 'amazon') h['x-synq-notification-secret'] = secret;
-      else h['x-wc-webhook-signature'] = hmac(secret, bytes, 'base64');
-    };
-    const woo = new Pool(conns.filter((c) => c.provider === 'woocommerce' || c.provider === 'amazon').map((c) => c.publicId));
-    const arb = fc.record({
-      provider: fc.oneof({ weight: 4, arbitrary: fc.constantFrom('woocommerce', 'amazon') }, { weight: 1, arbitrary: providerArb }),
-      connectionId: fromPools([woo, connIds], fc.stringMatching(/^conn_[A-Za-z0-9]{1,30}$/)),
-      topic: fc.oneof(fc.constantFrom('order.created', 'order.updated', 'product.deleted'), fc.string({ maxLength: 20 })),
-      ping: fc.boolean(),
-      data: fc.oneof(
-        fc.jsonValue({ maxDepth: 3 }),
-        fc.record({ NotificationType: fc.constantFrom('ORDER_CHANGE', 'LISTINGS_ITEM_STATUS_CHANGE', 'X'), NotificationMetadata: fc.record({ NotificationId: fc.uuid() }), Payload: fc.jsonValue({ maxDepth: 2 }), EventTime: fc.constant(new Date().toISOString()) }),
-      ),
+  // Connection-secret providers each have their own route (POST /unified/webhook/<provider>/:connectionId).
+  for (const provider of ['woocommerce', 'amazon']) {
+    m.set(`POST /unified/webhook/${provider}/:connectionId`, (route) => {
+      const secretOf = (id: string) => conns.find((c) => c.publicId === id)?.webhookSecret ?? 'no-secret-for-this-connection-000000';
+      const sign = (bytes: Buffer, h: Record<string, string>, d: Draft) => {
+        const secret = secretOf(d.params.connectionId ?? '');
+        if (provider === 'amazon') h['x-synq-notification-secret'] = secret;
+        else h['x-wc-webhook-signature'] = hmac(secret, bytes, 'base64');
+      };
+      const own = new Pool(conns.filter((c) => c.provider === provider).map((c) => c.publicId));
+      const arb = fc.record({
+        connectionId: fromPools([own, connIds], fc.stringMatching(/^conn_[A-Za-z0-9]{1,30}$/)),
+        topic: fc.oneof(fc.constantFrom('order.created', 'order.updated', 'product.deleted'), fc.string({ maxLength: 20 })),
+        ping: fc.boolean(),
+        data: fc.oneof(
+          fc.jsonValue({ maxDepth: 3 }),
+          fc.record({ NotificationType: fc.constantFrom('ORDER_CHANGE', 'LISTINGS_ITEM_STATUS_CHANGE', 'X'), NotificationMetadata: fc.record({ NotificationId: fc.uuid() }), Payload: fc.jsonValue({ maxDepth: 2 }), EventTime: fc.constant(new Date().toISOString()) }),
+        ),
+      });
+      return target(world, route, 'raw', true, arb.map((x) =>
+        x.ping && provider === 'woocommerce'
+          ? draft(route, 'raw', { params: { connectionId: x.connectionId }, body: { kind: 'bytes', bytes: Buffer.from('webhook_id=42'), contentType: 'application/x-www-form-urlencoded' } })
+          : draft(route, 'raw', {
+              params: { connectionId: x.connectionId },
+              headers: { 'x-wc-webhook-topic': x.topic, 'x-wc-webhook-source': world.stubUrl, 'x-wc-webhook-delivery-id': randomUUID() },
+              body: jsonBytes(x.data),
+              sign,
+            }),
+      ));
     });
-    return target(world, route, 'raw', true, arb.map((x) =>
-      x.ping && x.provider === 'woocommerce'
-        ? draft(route, 'raw', { params: { provider: x.provider, connectionId: x.connectionId }, body: { kind: 'bytes', bytes: Buffer.from('webhook_id=42'), contentType: 'application/x-www-form-urlencoded' } })
-        : draft(route, 'raw', {
-            params: { provider: x.provider, connectionId: x.connectionId },
-            headers: { 'x-wc-webhook-topic': x.topic, 'x-wc-webhook-source': world.stubUrl, 'x-wc-webhook-delivery-id': randomUUID() },
-            body: jsonBytes(x.data),
-            sign,
-          }),
-    ));
-  });
+  }
 
   m.set('GET /api/v1/integrations/oauth/:provider/callback', (route) => {
     const arb = fc.record({ provider: providerArb, state: stateArb, code: fc.string({ minLength: 1, maxLength: 60 }), error: fc.option(fc.constantFrom('access_denied', 'x'), { freq: 5 }), n: fc.nat() });

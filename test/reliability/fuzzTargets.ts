@@ -104,9 +104,11 @@ export function mutationsFor(world: World, opts: { parser: BodyParser; tenant: b
 function derivedTarget(world: World, route: RegisteredRoute, op: OpenApiOperation): FuzzTarget | null {
   const key = routeKey(route.method, route.path);
   const tenant = (op.security?.length ?? 0) > 0;
-  const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method);
   const bodySchema = jsonBodySchema(op);
-  if (hasBody && !bodySchema) return null;
+  // A tenant action without a declared body (POST …/inbound/secret) takes none; a public route
+  // whose body is not described reads raw bytes or a form and needs a written-out generator.
+  if (['POST', 'PUT', 'PATCH'].includes(route.method) && !bodySchema && !tenant) return null;
+  const hasBody = ['POST', 'PUT', 'PATCH'].includes(route.method) && bodySchema !== null && bodySchema !== undefined;
   const pathSchemas = paramSchemas(op, 'path');
   const names = pathParams(route.path);
   if (names.some((n) => !(n in pathSchemas))) return null;
