@@ -309,7 +309,8 @@ describe('GET /api/v1/ucp/catalog.json', () => {
 describe('rebuild job', () => {
   let worker: TestService;
   beforeAll(async () => {
-    worker = await startService({ worker: true, env: { SYNQ_FEED_BUILD_DELAY: '5' } });
+    // 10 s: the 21 edits of the burst must land inside the delay even on a loaded 2-core machine.
+    worker = await startService({ worker: true, env: { SYNQ_FEED_BUILD_DELAY: '10' } });
   });
   afterAll(async () => {
     await worker?.close();
@@ -330,7 +331,8 @@ describe('rebuild job', () => {
     let versions = 0;
     while (Date.now() < deadline) {
       versions = rowsOf<{ n: number }>(await worker.deps.db.execute(sql`SELECT count(*)::int AS n FROM catalog_versions WHERE tenant_id = ${t.tenantId}`))[0]!.n;
-      if (versions > 0) break;
+      // The three renditions are published one after another: wait for all of them.
+      if (versions >= 3) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     expect(versions).toBe(3);

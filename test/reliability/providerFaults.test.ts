@@ -266,9 +266,11 @@ describe('provider faults', () => {
     const bDone = await waitSettled(svc, b, 60_000);
     const bMs = Date.now() - stalledAt;
     expect(bDone.map((x) => x.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    // B finished while A's calls were still stalled: not one of them had reached its deadline.
+    // B finished while A's pushes were still stuck: none of them had settled. (An attempt may
+    // already have failed retryably — the pinned WooCommerce agent sees ECONNRESET from the
+    // black-holed proxy on some runs — and be waiting to retry; that is still "not settled".)
     const aNow = await targetsOf(svc, a);
-    expect(aNow.filter((x) => x.error !== null || !['queued', 'running'].includes(x.status))).toEqual([]);
+    expect(aNow.filter((x) => !['queued', 'running'].includes(x.status))).toEqual([]);
 
     // The stall lifts: A's pushes time out, retry and succeed, once each.
     wooProxy.setFault({ kind: 'pass' });
