@@ -99,6 +99,8 @@ function operations(): fc.Arbitrary<Op> {
     fc.constantFrom('all', 'ACTIVE', 'PENDING').map((s) => op(`list connections (${s})`, [200], () => asA('GET', `/api/v1/integrations/connections?status=${s}`))),
     fc.tuple(pick(bConn), fc.boolean()).map(([c, byUuid]) => op(`disconnect B's connection by ${byUuid ? 'id' : 'connection_id'}`, [404], () => asA('DELETE', `/api/v1/integrations/connections/${byUuid ? c.uuid : c.publicId}`))),
     pick(bConn).map((c) => op("save B's connection", [404], () => asA('POST', '/api/v1/integrations/callback', { connection_id: c.publicId }))),
+    fc.tuple(pick(bConn), fc.boolean()).map(([c, byUuid]) => op("read B's inbound forwarding", [404], () => asA('GET', `/api/v1/integrations/connections/${byUuid ? c.uuid : c.publicId}/inbound`))),
+    fc.tuple(pick(bConn), fc.boolean()).map(([c, byUuid]) => op("rotate B's inbound secret", [404], () => asA('POST', `/api/v1/integrations/connections/${byUuid ? c.uuid : c.publicId}/inbound/secret`))),
     fc.constant(op('list orders', [200], () => asA('GET', '/api/v1/oms/orders?limit=200'))),
     fc.nat().map((i) => op("read B's order (or A's)", [200, 404], () => asA('GET', `/api/v1/oms/orders/${bOrders()[i % bOrders().length]}`))),
     fc.constant(op('request the catalog feed and read it', [200], async () => {
