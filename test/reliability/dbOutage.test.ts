@@ -164,7 +164,9 @@ describe.skipIf(!bin || !thisProject)('database outage (private PostgreSQL resta
         // As a client saw it: from the first request that failed to the first 2xx after the database was back.
         const unavailableMs = failed > 0 ? firstOk.end - Math.min(...failedNow.map((s) => s.start)) : 0;
         const readyDown = ready.filter((r) => r.status === 503).length;
-        expect(readyDown, `/readyz never answered 503 during ${mode} restart ${i}`).toBeGreaterThan(0);
+        // A fast restart can be over between two polls on a loaded machine (seen in CI); the
+        // 3-second outage cannot, so that is where /readyz must have said 503 (checked below).
+        if (mode === 'down 3 s') expect(readyDown, `/readyz never answered 503 during ${mode} restart ${i}`).toBeGreaterThan(0);
         expect(ready.filter((r) => r.status !== 200 && r.status !== 503)).toEqual([]);
         trials.push({ mode, recoveryMs: firstOk.end - up, unavailableMs, failed, readyDown });
       }
