@@ -13,7 +13,7 @@
 // (the fake's receipt of the product minus the 202 of its push), CPU per task.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -78,6 +78,7 @@ async function until<T>(what: string, probe: () => Promise<T | null>, timeoutMs:
 function spawnReady(args: string[], env: Record<string, string>, readyText: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, args, { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let tail = '';
+  if (process.env.SYNQ_BENCH_CHILD_LOG) child.stdout!.on('data', (d: Buffer) => appendFileSync(process.env.SYNQ_BENCH_CHILD_LOG!, d));
   child.stderr!.on('data', (d: Buffer) => (tail = (tail + d.toString('utf8')).slice(-2000)));
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`child did not start in 60 s: ${tail}`)), 60_000);
@@ -133,7 +134,7 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
   try {
     const env: Record<string, string> = {
       NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: process.env.SYNQ_BENCH_LOG_LEVEL ?? 'info',
       SYNQ_DATA_DIR: dir,
       SYNQ_AUTH_SECRET: randomBytes(32).toString('hex'),
       SYNQ_WEBHOOK_SECRET: randomBytes(32).toString('hex'),
@@ -227,11 +228,14 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
 
     const ports = [fakes.shopify.url, fakes.woo.url, fakes.amazon.url].map((u) => Number(new URL(u).port));
     const latencies: number[] = [];
-    for (let i = 0; i < products; i++) {
-      for (const port of ports) {
+    for (const [p, port] of ports.entries()) {
+      const own: number[] = [];
+      for (let i = 0; i < products; i++) {
         const at = recorder.firstSeen.get(`${port} ${skuOf(i)}`);
-        if (at !== undefined) latencies.push(at - accepted[i]!);
+        if (at !== undefined) own.push(at - accepted[i]!);
       }
+      latencies.push(...own);
+      if (process.env.SYNQ_BENCH_DEBUG) log(`  ${['shopify', 'woocommerce', 'amazon'][p]}: ${own.length} received, p50 ${quantile(own, 0.5).toFixed(0)} ms, p99 ${quantile(own, 0.99).toFixed(0)} ms`);
     }
     await worker?.stop();
     await stopChildren(children);

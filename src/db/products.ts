@@ -219,3 +219,21 @@ export async function productIdsBySku(db: Queryable, tenantId: string, skus: str
     .where(and(eq(variants.tenantId, tenantId), inArray(variants.sku, skus)));
   return new Map(rows.map((r) => [r.sku, r.productId]));
 }
+
+/**
+ * Several products of one tenant with their variants, deleted ones included, in two queries
+ * (the push worker's batched read; the caller checks each product's org against its connection's).
+ */
+export async function getProductsByIds(db: Queryable, tenantId: string, ids: string[]): Promise<Map<string, Product>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.select().from(products).where(and(inArray(products.id, ids), eq(products.tenantId, tenantId)));
+  if (rows.length === 0) return new Map();
+  const vs = await db
+    .select()
+    .from(variants)
+    .where(inArray(variants.productId, rows.map((r) => r.id)))
+    .orderBy(asc(variants.position), asc(variants.createdAt));
+  const byProduct = new Map<string, VariantRow[]>();
+  for (const v of vs) byProduct.set(v.productId, [...(byProduct.get(v.productId) ?? []), v]);
+  return new Map(rows.map((r) => [r.id, toProduct(r, byProduct.get(r.id) ?? [])]));
+}

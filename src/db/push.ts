@@ -54,16 +54,26 @@ export async function getPushJob(db: Queryable, scope: Scope, jobId: string): Pr
   };
 }
 
+/** One product × connection: the unit a push task works on. */
+export interface PushPair {
+  productId: string;
+  connectionId: string;
+}
+
+const pairList = (pairs: readonly PushPair[]) => sql.join(pairs.map((p) => sql`(${p.productId}::uuid, ${p.connectionId}::uuid)`), sql`, `);
+
 /**
- * Claims every unfinished target of one product × connection pair: the task pushes
- * the latest state once for all of them (a burst of pushes collapses here).
- * 'running' is included so a task retried after a crash picks its targets up again.
+ * Claims every unfinished target of each product × connection pair, in one statement: a
+ * task pushes the latest state once for all of a pair's targets (a burst of pushes
+ * collapses here). 'running' is included so a task retried after a crash picks its
+ * targets up again.
  */
-export async function claimTargets(db: Queryable, productId: string, connectionId: string): Promise<TargetRow[]> {
+export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): Promise<TargetRow[]> {
+  if (pairs.length === 0) return [];
   return db
     .update(pushTargets)
     .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })
-    .where(and(eq(pushTargets.productId, productId), eq(pushTargets.connectionId, connectionId), inArray(pushTargets.status, ['queued', 'running'])))
+    .where(and(sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`, inArray(pushTargets.status, ['queued', 'running'])))
     .returning();
 }
 
@@ -93,6 +103,16 @@ export async function getLink(db: Queryable, productId: string, connectionId: st
     .from(productLinks)
     .where(and(eq(productLinks.productId, productId), eq(productLinks.connectionId, connectionId)));
   return r ?? null;
+}
+
+/** The links of several product × connection pairs, in one query, keyed `${productId}:${connectionId}`. */
+export async function getLinks(db: Queryable, pairs: readonly PushPair[]): Promise<Map<string, LinkRow>> {
+  if (pairs.length === 0) return new Map();
+  const rows = await db
+    .select()
+    .from(productLinks)
+    .where(sql`(${productLinks.productId}, ${productLinks.connectionId}) IN (${pairList(pairs)})`);
+  return new Map(rows.map((r) => [`${r.productId}:${r.connectionId}`, r]));
 }
 
 export async function upsertLink(

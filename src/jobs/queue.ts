@@ -124,14 +124,17 @@ export class JobQueue {
     return this.boss.send(name, data as object, sendOpts);
   }
 
-  /** Many jobs of one queue in one statement, inside the caller's transaction (the outbox's group commit). */
-  async sendMany<K extends QueueName>(db: Queryable, name: K, data: TaskPayloads[K][]): Promise<void> {
+  /**
+   * Many jobs of one queue in one statement, inside the caller's transaction (the outbox's group
+   * commit; the push route's one job per connection). `singletonKeyOf` gives each job its key.
+   */
+  async sendMany<K extends QueueName>(db: Queryable, name: K, data: TaskPayloads[K][], singletonKeyOf?: (d: TaskPayloads[K]) => string): Promise<void> {
     if (data.length === 0) return;
     await this.boss.insert(
       name,
       data.map((d) => {
         const group = groupOf(name, d);
-        return group ? { data: d as object, group } : { data: d as object };
+        return { data: d as object, ...(group ? { group } : {}), ...(singletonKeyOf ? { singletonKey: singletonKeyOf(d) } : {}) };
       }),
       { db: fromDrizzle(db as unknown as Parameters<typeof fromDrizzle>[0], sql) },
     );

@@ -1,31 +1,96 @@
-// Pushes one product to one connection. Three short transactions around one
-// provider call, never a transaction across the network:
-//   1. claim every unfinished target of this product × connection (collapses bursts);
+// Pushes one product to one connection. Three steps, never a transaction across the network:
+//   1. claim every unfinished target of this product × connection (collapses bursts) and read
+//      the connection, the product and its link;
 //   2. call the provider with the product's latest state;
 //   3. record the outcome: link + succeeded, or queued-for-retry / failed / dead.
-import { withTenant } from '../../db/client.ts';
-import { connectionById } from '../../db/connections.ts';
-import { getProduct } from '../../db/products.ts';
-import { claimTargets, deleteLink, finishTargets, getLink, latestAction, upsertLink, type TargetRow } from '../../db/push.ts';
-import { toPushProduct } from '../../domain/product.ts';
+// Steps 1 and 3 are group-committed per tenant (lib/groupCommit.ts): the tasks of one tenant
+// that a worker process runs at once share one claim transaction and one record transaction,
+// each task still waiting for the commit that holds its own rows. A task's provider call never
+// waits for another's: a stalled call only delays its own record.
+import { withTenant, type Tx } from '../../db/client.ts';
+import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
+import { getProductsByIds } from '../../db/products.ts';
+import { claimTargets, deleteLink, finishTargets, getLinks, latestAction, upsertLink, type LinkRow, type PushPair, type TargetRow } from '../../db/push.ts';
+import { toPushProduct, type Product } from '../../domain/product.ts';
 import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
+import { KeyedGroupCommit } from '../../lib/groupCommit.ts';
 import { createConnectionContext } from '../../providers/connectionContext.ts';
 import { ProviderError } from '../../providers/types.ts';
 import type { Task } from '../worker.ts';
 
 type Outcome = { ok: true; remoteId: string | null; detail?: string } | { ok: false; error: ProviderError };
 
+interface Loaded {
+  targets: TargetRow[];
+  conn: ConnectionRow | null;
+  product: Product | null;
+  link: LinkRow | null;
+}
+
+interface Recorded {
+  pair: PushPair;
+  targets: TargetRow[];
+  action: 'UPSERT' | 'DELETE';
+  outcome: Outcome;
+  variantIds: Record<string, string>;
+  version: number | null;
+  attempt: number;
+}
+
+type Next = RetryDecision | { kind: 'succeeded' };
+
+interface Batchers {
+  claim: KeyedGroupCommit<PushPair, Loaded | null>;
+  record: KeyedGroupCommit<Recorded, Next>;
+}
+
+/** One pair of batchers per process (per Deps), keyed by tenant. */
+const batchers = new WeakMap<Deps, Batchers>();
+
+export function pushBatchers(deps: Deps): Batchers {
+  let b = batchers.get(deps);
+  if (!b) {
+    b = {
+      claim: new KeyedGroupCommit((tenantId, pairs) => withTenant(deps.db, tenantId, (tx) => claimAndRead(tx, tenantId, pairs))),
+      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, async (tx) => {
+        const out: Next[] = [];
+        for (const item of items) out.push(await record(tx, deps, tenantId, item));
+        return out;
+      })),
+    };
+    batchers.set(deps, b);
+  }
+  return b;
+}
+
+const pairKey = (p: PushPair) => `${p.productId}:${p.connectionId}`;
+
+/** Step 1 for several pairs of one tenant: one UPDATE … RETURNING and three reads. */
+async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promise<(Loaded | null)[]> {
+  const targets = await claimTargets(tx, pairs);
+  const byPair = new Map<string, TargetRow[]>();
+  for (const t of targets) byPair.set(pairKey(t), [...(byPair.get(pairKey(t)) ?? []), t]);
+  const live = pairs.filter((p) => byPair.has(pairKey(p)));
+  const conns = await connectionsByIds(tx, [...new Set(live.map((p) => p.connectionId))]);
+  const products = await getProductsByIds(tx, tenantId, [...new Set(live.map((p) => p.productId))]);
+  const links = await getLinks(tx, live);
+  return pairs.map((p) => {
+    const own = byPair.get(pairKey(p));
+    // The same pair twice in one flush (stately allows one active job per pair, so only after a
+    // crash retry): the first takes the targets, the second finds nothing left to do.
+    if (!own) return null;
+    byPair.delete(pairKey(p));
+    const conn = conns.get(p.connectionId) ?? null;
+    const product = products.get(p.productId);
+    return { targets: own, conn, product: conn && product && product.orgId === conn.orgId ? product : null, link: links.get(pairKey(p)) ?? null };
+  });
+}
+
 export const pushTask: Task<'push-task'> = async (deps, data) => {
   const { tenantId, productId, connectionId } = data;
-  const loaded = await withTenant(deps.db, tenantId, async (tx) => {
-    const targets = await claimTargets(tx, productId, connectionId);
-    if (targets.length === 0) return null;
-    const conn = await connectionById(tx, connectionId);
-    const product = conn ? await getProduct(tx, { tenantId, orgId: conn.orgId }, productId, { includeDeleted: true }) : null;
-    const link = await getLink(tx, productId, connectionId);
-    return { targets, conn, product, link };
-  });
+  const { claim, record: recorder } = pushBatchers(deps);
+  const loaded = await claim.submit(tenantId, { productId, connectionId });
   if (!loaded) return; // another task already pushed the latest state for these targets
   const { targets, conn, product, link } = loaded;
   const ids = targets.map((t) => t.id);
@@ -64,7 +129,7 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
     if (!(err instanceof ProviderError)) log.error({ err }, 'unexpected error in push; retrying as transient');
     outcome = { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
   }
-  const next = await record(deps, tenantId, productId, connectionId, targets, action, outcome, variantIds, product?.version ?? null, attempt);
+  const next = await recorder.submit(tenantId, { pair: { productId, connectionId }, targets, action, outcome, variantIds, version: product?.version ?? null, attempt });
   if (outcome.ok) log.info({ action, remoteId: outcome.remoteId, collapsed: targets.length }, 'push succeeded');
   else {
     // What happens next is logged with the failure, so an operator (and the reliability suite) can
@@ -74,47 +139,31 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
   }
 };
 
-async function record(
-  deps: Deps,
-  tenantId: string,
-  productId: string,
-  connectionId: string,
-  targets: TargetRow[],
-  action: 'UPSERT' | 'DELETE',
-  outcome: Outcome,
-  variantIds: Record<string, string>,
-  version: number | null,
-  attempt: number,
-): Promise<RetryDecision | { kind: 'succeeded' }> {
+async function record(tx: Tx, deps: Deps, tenantId: string, item: Recorded): Promise<Next> {
+  const { pair, targets, action, outcome, variantIds, version, attempt } = item;
+  const { productId, connectionId } = pair;
   const ids = targets.map((t) => t.id);
-  return withTenant(deps.db, tenantId, async (tx): Promise<RetryDecision | { kind: 'succeeded' }> => {
-    if (outcome.ok) {
-      if (action === 'UPSERT' && outcome.remoteId) {
-        await upsertLink(tx, { tenantId, productId, connectionId, remoteId: outcome.remoteId, variantIds, pushedVersion: version });
-      } else if (action === 'DELETE') {
-        await deleteLink(tx, productId, connectionId);
-      }
-      await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null, remoteStatus: outcome.detail ?? null });
-      return { kind: 'succeeded' };
+  if (outcome.ok) {
+    if (action === 'UPSERT' && outcome.remoteId) {
+      await upsertLink(tx, { tenantId, productId, connectionId, remoteId: outcome.remoteId, variantIds, pushedVersion: version });
+    } else if (action === 'DELETE') {
+      await deleteLink(tx, productId, connectionId);
     }
-    const err = outcome.error;
-    if (err.code === 'INVALID_GRANT') {
-      await finishTargets(tx, ids, 'failed', { error: 'Connection needs to be authorized again (REAUTH_REQUIRED)' });
-      return { kind: 'failed' };
-    }
-    const decision = decideRetry(deps.config.pushRetry, attempt, err);
-    const message = `${err.code}: ${err.message}`.slice(0, 1000);
-    if (decision.kind === 'retry') {
-      await finishTargets(tx, ids, 'queued', { error: message });
-      await deps.queue.send(
-        tx,
-        'push-task',
-        { tenantId, productId, connectionId },
-        { singletonKey: `${productId}:${connectionId}`, startAfterSeconds: decision.delayMs / 1000 },
-      );
-    } else {
-      await finishTargets(tx, ids, decision.kind, { error: message });
-    }
-    return decision;
-  });
+    await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null, remoteStatus: outcome.detail ?? null });
+    return { kind: 'succeeded' };
+  }
+  const err = outcome.error;
+  if (err.code === 'INVALID_GRANT') {
+    await finishTargets(tx, ids, 'failed', { error: 'Connection needs to be authorized again (REAUTH_REQUIRED)' });
+    return { kind: 'failed' };
+  }
+  const decision = decideRetry(deps.config.pushRetry, attempt, err);
+  const message = `${err.code}: ${err.message}`.slice(0, 1000);
+  if (decision.kind === 'retry') {
+    await finishTargets(tx, ids, 'queued', { error: message });
+    await deps.queue.send(tx, 'push-task', { tenantId, productId, connectionId }, { singletonKey: `${productId}:${connectionId}`, startAfterSeconds: decision.delayMs / 1000 });
+  } else {
+    await finishTargets(tx, ids, decision.kind, { error: message });
+  }
+  return decision;
 }

@@ -1,5 +1,5 @@
 // POST /unified/sync/push/product: one push job, one target per ACTIVE connection,
-// one queued task per target — all committed together, so a 202 means queued.
+// one queued task per target (one INSERT for all) — all committed together, so a 202 means queued.
 import { Type } from '@sinclair/typebox';
 import { withTenant } from '../../../db/client.ts';
 import { listTenantConnections } from '../../../db/connections.ts';
@@ -34,9 +34,13 @@ export const pushProduct: RouteModule = (app, deps) => {
         if (!product) throw notFound('Product');
         const active = await listTenantConnections(tx, req.auth, ['ACTIVE']);
         const job = await createPushJob(tx, req.auth, productId, action, active.map((c) => c.id));
-        for (const c of active) {
-          await deps.queue.send(tx, 'push-task', { tenantId: req.auth.tenantId, productId, connectionId: c.id }, { singletonKey: `${productId}:${c.id}` });
-        }
+        // One INSERT for every connection's task (it was one per connection).
+        await deps.queue.sendMany(
+          tx,
+          'push-task',
+          active.map((c) => ({ tenantId: req.auth.tenantId, productId, connectionId: c.id })),
+          (d) => `${d.productId}:${d.connectionId}`,
+        );
         return job.jobId;
       });
       return reply.status(202).send({ status: 'queued' as const, job_id: jobId });
