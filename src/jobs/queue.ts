@@ -28,6 +28,11 @@ interface QueueSpec {
    * rest keep serving every other tenant. Absent: one loop (batch from the worker's options).
    */
   concurrency?: { loops: number; batch: number; perGroup: number };
+  /**
+   * A new job NOTIFYs (in its transaction) and wakes idle workers at once instead of at their next
+   * poll (up to pollingIntervalSeconds, 1 s); polling stays as the backstop.
+   */
+  notify?: boolean;
 }
 
 export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
@@ -37,7 +42,7 @@ export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   // it replaced allowed 8), and 2 loops stay free for others while that tenant's provider hangs
   // until its deadline. Batches of 2 (not 1) because pg-boss only refetches at once after a full
   // batch; a loop that fetched 1 waits a polling interval.
-  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 8, batch: 2, perGroup: 6 } },
+  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 8, batch: 2, perGroup: 6 }, notify: true },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
@@ -78,6 +83,8 @@ export class JobQueue {
       monitorIntervalSeconds: opts.superviseIntervalSeconds ?? 10,
       // Finished jobs are history we do not need beyond a week.
       deleteAfterSeconds: 7 * 24 * 3600,
+      // Processes that work jobs hold one listening connection, so queues with `notify` wake them.
+      useListenNotify: opts.schedule ?? true,
     };
     const boss =
       database.kind === 'pglite'
@@ -98,14 +105,17 @@ export class JobQueue {
         heartbeatSeconds: spec.heartbeatSeconds,
         expireInSeconds: spec.expireInSeconds,
       };
+      const notify = spec.notify ?? false;
       const existing = await this.boss.getQueue(name);
       if (!existing) {
         try {
-          await this.boss.createQueue(name, options);
+          await this.boss.createQueue(name, { ...options, notify });
         } catch (err) {
           // Another process created it between our read and our create.
           if (!(await this.boss.getQueue(name))) throw err;
         }
+      } else if ((existing.notify ?? false) !== notify) {
+        await this.boss.updateQueue(name, { notify });
       }
     }
   }

@@ -66,6 +66,8 @@ async function register<K extends QueueName>(deps: Deps, name: K, opts: WorkerOp
     {
       batchSize: concurrency?.batch ?? opts.batchSize ?? 8,
       pollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
+      // With NOTIFY active pg-boss would poll only every 30 s, but a delayed retry sends no NOTIFY when it falls due.
+      notifyPollingIntervalSeconds: opts.pollingIntervalSeconds ?? 1,
       burstWhenBatchFull: true,
       perJobResults: true,
       ...(concurrency ? { localConcurrency: concurrency.loops, localGroupConcurrency: concurrency.perGroup } : {}),
