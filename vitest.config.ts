@@ -4,7 +4,7 @@ import { defineConfig } from 'vitest/config';
 // same suites run again against PostgreSQL, each with a database of its own.
 const common = {
   globalSetup: ['./test/globalSetup.ts'],
-  include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+  include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
   testTimeout: 60_000,
   hookTimeout: 120_000,
   pool: 'forks' as const,

@@ -107,7 +107,7 @@ export function parseBenchOutput(output: string): { results: BenchResult[]; erro
     try {
       const v = JSON.parse(line.slice(BENCH_JSON_PREFIX.length)) as { bench?: unknown; rows?: unknown };
       // JSON has no NaN: a figure that could not be measured arrives as null.
-      const rows = Array.isArray(v.rows) ? v.rows.map((r: Record<string, unknown>) => ({ ...r, value: r.value ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN })) : null;
+      const rows = Array.isArray(v.rows) ? v.rows.map((r: Record<string, unknown>) => ({ ...r, value: r.value ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, runs: Array.isArray(r.runs) ? r.runs.map((x: unknown) => x ?? NaN) : r.runs })) : null;
       if (typeof v.bench !== 'string' || rows === null || !rows.every(isRow)) {
         errors.push(`malformed BENCH_JSON line: ${line.slice(0, 200)}`);
         continue;

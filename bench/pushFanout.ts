@@ -152,11 +152,13 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     const apiUrl = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
     config.publicUrl = apiUrl;
 
+    // SYNQ_BENCH_PROF=<dir>: the worker processes write V8 CPU profiles there.
+    const profile = process.env.SYNQ_BENCH_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.SYNQ_BENCH_PROF}`] : [];
     let worker: { stop(): Promise<void> } | null = null;
     if (kind === 'pglite') worker = await startWorker(deps, { pollingIntervalSeconds: POLL_SECONDS });
     else {
       for (let i = 0; i < WORKERS; i++) {
-        children.push(await spawnReady([BIN, 'worker'], { ...env, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
+        children.push(await spawnReady([...profile, BIN, 'worker'], { ...env, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
       }
     }
 

@@ -1,0 +1,79 @@
+// docs/benchmarks.md from what `npm run bench` collected: the machine, the command, one
+// table of every bench's rows (median of the runs, min–max, the same-run baseline, the
+// target) and how each bench process ended. Pure: bench/all.ts gathers, this renders.
+import { renderTable, type BenchResult } from './benchJson.ts';
+
+export interface Machine {
+  cpus: number;
+  cpuModel: string;
+  ramGiB: number;
+  node: string;
+  postgres: string;
+  loadStart: readonly number[];
+  loadEnd: readonly number[];
+}
+
+export interface BenchStatus {
+  bench: string;
+  /** ok | not present | failed (exit N) | timed out after N s | no BENCH_JSON line */
+  status: string;
+  seconds: number;
+  command: string;
+}
+
+export interface Report {
+  date: string;
+  command: string;
+  quick: boolean;
+  runs: number;
+  machine: Machine;
+  results: readonly BenchResult[];
+  statuses: readonly BenchStatus[];
+  errors: readonly string[];
+}
+
+const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' / ');
+
+export function renderReport(r: Report): string {
+  const m = r.machine;
+  const out = [
+    '# Benchmarks',
+    '',
+    ...(r.quick
+      ? [
+          '> **SMOKE RUN (`--quick`)**: tiny sizes and short runs, only to show that every bench runs and reports.',
+          '> These figures are NOT representative; regenerate with `npm run bench` on an idle machine.',
+          '',
+        ]
+      : []),
+    `Generated ${r.date} by \`${r.command}\` (medians of ${r.runs} run(s), min–max beside them; every baseline measured in the same run).`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpus} × ${m.cpuModel}`,
+    `- RAM: ${m.ramGiB.toFixed(1)} GiB`,
+    `- Node ${m.node}; ${m.postgres}`,
+    `- Load average (1/5/15 min): ${load(m.loadStart)} at start, ${load(m.loadEnd)} at the end`,
+    '',
+    '## Figures',
+    '',
+    r.results.length > 0 ? renderTable(r.results) : '_No bench reported any figure._',
+    '',
+    '## Bench processes',
+    '',
+    '| bench | status | wall time | command |',
+    '|---|---|---|---|',
+    ...r.statuses.map((s) => `| ${s.bench} | ${s.status} | ${s.seconds.toFixed(0)} s | \`${s.command}\` |`),
+    '',
+  ];
+  if (r.errors.length > 0) out.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
+  out.push(
+    '## Reproduce',
+    '',
+    '`npm run bench` (flags: `--runs N`, `--only a,b`, `--skip a,b`, `--quick`, `--no-write`), or one bench at a time:',
+    '`npm run bench:webhook`, `npm run bench:fanout`, `npm run bench:catalog` (each takes `--json` to print its `BENCH_JSON` line).',
+    'PostgreSQL benches use `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`) and a scratch database each run.',
+    '',
+  );
+  return out.join('\n');
+}
