@@ -4,7 +4,13 @@
 // and checks committed outbox rows == 2xx answers.
 //
 //   npm run bench:webhook -- [--db pglite|postgres|both] [--seconds 10] [--connections 50] [--runs 3]
+//                            [--prefill 0,300000] [--json]
 // PostgreSQL uses DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test) and a scratch database.
+//
+// Cost growth (--prefill): the same runs again with the outbox already holding that many
+// processed rows (1 KB bodies, as history accumulates until the 7-day clean-up), to show
+// whether ingest slows as the table and its unique (connection, dedupe key) index grow.
+// --json prints the common BENCH_JSON line (bench/benchJson.ts) for `npm run bench`.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
@@ -13,7 +19,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/client.ts';
 import { insertConnection } from '../src/db/connections.ts';
@@ -21,6 +26,8 @@ import { createDeps } from '../src/deps.ts';
 import { buildApp } from '../src/http/app.ts';
 import { verifyHmacSha256 } from '../src/lib/signatures.ts';
 import { rawBodyOf, withRawBody } from '../src/http/routes/webhooks/rawBody.ts';
+import { benchJsonLine, median, row, type BenchRow } from './benchJson.ts';
+import { scratchPostgres } from './scratchDb.ts';
 
 const { values } = parseArgs({
   options: {
@@ -28,8 +35,11 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '10' },
     connections: { type: 'string', default: '50' },
     runs: { type: 'string', default: '3' },
+    prefill: { type: 'string', default: '0' },
+    json: { type: 'boolean', default: false },
   },
 });
+const PREFILLS = values.prefill.split(',').map(Number).sort((a, b) => a - b);
 const SECONDS = Number(values.seconds);
 const CONNS = Number(values.connections);
 const RUNS = Number(values.runs);
@@ -82,29 +92,26 @@ async function runWrk(url: string, path: string, bodiesFile: string, dir: string
   return { rps, p50ms: p50, p99ms: p99, requests, non2xx };
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const jsonRows: BenchRow[] = [];
+
+/** Tops the outbox up to `total` extra processed rows (beyond the runs' own), in chunks PGlite's memory takes. */
+async function prefill(deps: Awaited<ReturnType<typeof createDeps>>, conn: { id: string; tenantId: string; orgId: string }, from: number, total: number): Promise<void> {
+  const pad = 'x'.repeat(1000);
+  for (let start = from; start < total; start += 50_000) {
+    const end = Math.min(total, start + 50_000);
+    await deps.db.execute(sql`
+      INSERT INTO outbox (event_id, tenant_id, org_id, connection_id, source, event, dedupe_key, raw_body, status, processed_at)
+      SELECT 'prefill-' || g, ${conn.tenantId}::uuid, ${conn.orgId}::uuid, ${conn.id}::uuid, 'unified', 'order.created', 'prefill-' || g, ${pad}, 'processed', now()
+      FROM generate_series(${start + 1}::int, ${end}::int) AS g`);
+  }
+  // What autovacuum would have done by the time such history exists.
+  await deps.db.execute(sql`ANALYZE outbox`);
+}
 
 async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'synq-bench-'));
-  let dropDb: (() => Promise<void>) | null = null;
-  let databaseUrl: string | undefined;
-  if (kind === 'postgres') {
-    const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `synq_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDb = async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
-  }
+  const scratch = kind === 'postgres' ? await scratchPostgres() : null;
+  const databaseUrl = scratch?.url;
   const config = loadConfig({
     // development: secrets not given here (feed keys) are generated into the scratch data dir.
     NODE_ENV: 'development',
@@ -141,61 +148,82 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
     account: 'bench.myshopify.com',
     credentials: 'x',
   });
-  const rows: { label: string; rps: number; p50: number; p99: number; ratio: number; check: string }[] = [];
-  const ingest: WrkResult[] = [];
-  const base: WrkResult[] = [];
   let offset = 0;
-  for (let run = 0; run < RUNS; run++) {
-    // Unique bodies for this run: enough that no body repeats (a repeat is an accepted redelivery, not a new row).
-    const count = 120_000;
-    const lines: string[] = [];
-    const pad = 'x'.repeat(800);
-    for (let i = 0; i < count; i++) {
-      const body = JSON.stringify({
-        connection_id: conn.connectionId,
-        event: 'order.created',
-        event_id: `bench-${run}-${offset + i}`,
-        data: { id: `o-${offset + i}`, currency: 'USD', total: '19.99', updated_at: '2026-11-29T12:00:00Z', note: pad },
+  let prefilled = 0;
+  for (const level of PREFILLS) {
+    await prefill(deps, conn, prefilled, level);
+    prefilled = Math.max(prefilled, level);
+    const rows: { label: string; rps: number; p50: number; p99: number; ratio: number; check: string; extra: number }[] = [];
+    const ingest: WrkResult[] = [];
+    const base: WrkResult[] = [];
+    const tableRows = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
+    for (let run = 0; run < RUNS; run++) {
+      // Unique bodies for this run: enough that no body repeats (a repeat is an accepted redelivery, not a new row).
+      const count = 120_000;
+      const lines: string[] = [];
+      const pad = 'x'.repeat(800);
+      for (let i = 0; i < count; i++) {
+        const body = JSON.stringify({
+          connection_id: conn.connectionId,
+          event: 'order.created',
+          event_id: `bench-${run}-${offset + i}`,
+          data: { id: `o-${offset + i}`, currency: 'USD', total: '19.99', updated_at: '2026-11-29T12:00:00Z', note: pad },
+        });
+        lines.push(`${createHmac('sha256', SECRET).update(body).digest('hex')} ${body}`);
+      }
+      offset += count;
+      const file = join(dir, `bodies-${run}.txt`);
+      writeFileSync(file, lines.join('\n') + '\n');
+      base.push(await runWrk(url, '/bench/verify-only', file, dir));
+      const before = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
+      const r = await runWrk(url, '/unified/webhook', file, dir);
+      const after = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
+      ingest.push(r);
+      const sizes = deps.outbox.flushSizes.splice(0);
+      if (sizes.length) console.error(`[${kind}] run ${run + 1}: ${sizes.length} flushes, median ${median(sizes)} rows/commit`);
+      const ok2xx = r.requests - r.non2xx;
+      rows.push({
+        label: `run ${run + 1}`,
+        rps: r.rps,
+        p50: r.p50ms,
+        p99: r.p99ms,
+        ratio: r.rps / base[run]!.rps,
+        // wrk counts requests cut off at the deadline too; rows may exceed completed 2xx by those in flight.
+        check: `2xx=${ok2xx} rows=${after - before}${r.non2xx ? ` non2xx=${r.non2xx}` : ''}`,
+        extra: after - before - ok2xx,
       });
-      lines.push(`${createHmac('sha256', SECRET).update(body).digest('hex')} ${body}`);
     }
-    offset += count;
-    const file = join(dir, `bodies-${run}.txt`);
-    writeFileSync(file, lines.join('\n') + '\n');
-    base.push(await runWrk(url, '/bench/verify-only', file, dir));
-    const before = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
-    const r = await runWrk(url, '/unified/webhook', file, dir);
-    const after = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
-    ingest.push(r);
-    const sizes = deps.outbox.flushSizes.splice(0);
-    if (sizes.length) console.error(`[${kind}] run ${run + 1}: ${sizes.length} flushes, median ${median(sizes)} rows/commit`);
-    const ok2xx = r.requests - r.non2xx;
-    rows.push({
-      label: `run ${run + 1}`,
-      rps: r.rps,
-      p50: r.p50ms,
-      p99: r.p99ms,
-      ratio: r.rps / base[run]!.rps,
-      // wrk counts requests cut off at the deadline too; rows may exceed completed 2xx by those in flight.
-      check: `2xx=${ok2xx} rows=${after - before}${r.non2xx ? ` non2xx=${r.non2xx}` : ''}`,
-    });
+    console.log(`\n## ${kind}: POST /unified/webhook, 1 KB bodies, ${CONNS} connections, ${SECONDS} s × ${RUNS} runs, outbox holding ${tableRows} rows at the start`);
+    console.log('| run | ingest req/s | p50 ms | p99 ms | verify-only req/s | ratio | rows check |');
+    console.log('|---|---|---|---|---|---|---|');
+    rows.forEach((r, i) =>
+      console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${base[i]!.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.check} |`),
+    );
+    console.log(
+      `| median | ${median(ingest.map((r) => r.rps)).toFixed(0)} | ${median(ingest.map((r) => r.p50ms)).toFixed(2)} | ${median(ingest.map((r) => r.p99ms)).toFixed(2)} | ${median(base.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.ratio)).toFixed(2)} | |`,
+    );
+    const label = `${kind}${level ? `, outbox +${level} rows` : ''}`;
+    const verify = { baseline: 'verify-only req/s', baselineRuns: base.map((r) => r.rps) };
+    const onPg = kind === 'postgres';
+    const notes = `1 KB bodies, ${CONNS} connections, ${SECONDS} s per run; outbox held ${tableRows} rows at the start`;
+    jsonRows.push(
+      row(`webhook ingest req/s (${label})`, 'req/s', ingest.map((r) => r.rps), { ...verify, notes }),
+      row(`webhook ratio to verify-only (${label})`, '×', rows.map((r) => r.ratio), { ...verify, ...(onPg ? { target: '>= 0.6' } : {}), notes: onPg ? notes : `${notes}; the issue's target is for PostgreSQL` }),
+      row(`webhook p50 (${label})`, 'ms', ingest.map((r) => r.p50ms), { baseline: 'verify-only p50 ms', baselineRuns: base.map((r) => r.p50ms) }),
+      row(`webhook p99 (${label})`, 'ms', ingest.map((r) => r.p99ms), { baseline: 'verify-only p99 ms', baselineRuns: base.map((r) => r.p99ms), ...(onPg ? { target: '<= 50' } : {}) }),
+      // Rows beyond the 2xx answers are requests wrk cut off at its deadline after they committed; negative would be a lost row.
+      row(`webhook committed rows − 2xx answers (${label})`, 'rows', rows.map((r) => r.extra), { target: '>= 0', notes: 'must never be negative: every 2xx has its row' }),
+    );
   }
-  console.log(`\n## ${kind}: POST /unified/webhook, 1 KB bodies, ${CONNS} connections, ${SECONDS} s × ${RUNS} runs`);
-  console.log('| run | ingest req/s | p50 ms | p99 ms | verify-only req/s | ratio | rows check |');
-  console.log('|---|---|---|---|---|---|---|');
-  rows.forEach((r, i) =>
-    console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${base[i]!.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.check} |`),
-  );
-  console.log(
-    `| median | ${median(ingest.map((r) => r.rps)).toFixed(0)} | ${median(ingest.map((r) => r.p50ms)).toFixed(2)} | ${median(ingest.map((r) => r.p99ms)).toFixed(2)} | ${median(base.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.ratio)).toFixed(2)} | |`,
-  );
+
   await app.close();
   await deps.queue.stop(false, 2000).catch(() => {});
   await deps.database.close();
-  await dropDb?.();
+  await scratch?.drop();
   rmSync(dir, { recursive: true, force: true });
 }
 
 const kinds: ('pglite' | 'postgres')[] = values.db === 'both' ? ['pglite', 'postgres'] : [values.db as 'pglite' | 'postgres'];
 for (const k of kinds) await benchOne(k);
+if (values.json) console.log(benchJsonLine({ bench: 'webhook', rows: jsonRows }));
 process.exit(0);
