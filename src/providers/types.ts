@@ -315,8 +315,8 @@ export interface Connector {
   orderFromEvent(data: unknown): NormalizedOrder | null;
   /**
    * For providers whose order events name an order without carrying it (Amazon's ORDER_CHANGE has
-   * no amounts): the provider's id of the order to read with fetchOrder, or null when the event
-   * names none. When present, orderFromEvent is not used for order events: applying the event
+   * no amounts): the provider's id of the order to read with fetchOrder, given the event's stored
+   * body (what orderFromEvent gets), or null when it names none. When present, orderFromEvent is not used for order events: applying the event
    * queues a fetch (network) outside the outbox transaction.
    */
   orderIdFromEvent?(data: unknown): string | null;

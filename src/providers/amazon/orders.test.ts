@@ -7,9 +7,10 @@ import { loadProviderSettings } from '../../config.ts';
 import { compileValidator } from '../../lib/validate.ts';
 import type { ConnectionContext } from '../types.ts';
 import { createAmazonConnector } from './connector.ts';
-import { startAmazonFake, type AmazonFake } from './fake/index.ts';
+import { eventBridgeEnvelope, startAmazonFake, type AmazonFake } from './fake/index.ts';
 import { unitPrice } from './orderAmounts.ts';
-import { ORDER_STATUS, toNormalizedOrder } from './orders.ts';
+import { listingStatusNotification, orderChangeNotification } from './fake/notifications.ts';
+import { ORDER_STATUS, orderIdOfEvent, toNormalizedOrder } from './orders.ts';
 import { GetOrderItemsResponse, GetOrderResponse, GetOrdersResponse, ORDER_STATUSES, type AmazonOrder } from './ordersModel.ts';
 import { amazonProvider } from './provider.ts';
 
@@ -59,6 +60,15 @@ const get = (token: string, path: string) => fetch(`${fake.url}${path}`, { heade
 const hourAgo = () => new Date(Date.now() - 3600_000).toISOString();
 
 describe('Orders API mapping', () => {
+  it('finds the order an ORDER_CHANGE names in the stored body, wrapped by EventBridge or bare', () => {
+    const n = orderChangeNotification({ sellerId: 'A2ZPJ4TLUOSWY8', orderId: '902-1111111-2222222' });
+    expect(orderIdOfEvent(eventBridgeEnvelope(n))).toBe('902-1111111-2222222');
+    expect(orderIdOfEvent(n)).toBe('902-1111111-2222222');
+    expect(orderIdOfEvent(listingStatusNotification({ sellerId: 'A2ZPJ4TLUOSWY8', sku: 'S' }))).toBeNull();
+    expect(orderIdOfEvent({ NotificationType: 'ORDER_CHANGE', Payload: {} })).toBeNull();
+    expect(orderIdOfEvent('902-1111111-2222222')).toBeNull();
+  });
+
   it('divides ItemPrice (the line) by the quantity exactly and keeps decimal strings', () => {
     expect(unitPrice('59.97', 3)).toBe('19.99');
     expect(unitPrice('10', 4)).toBe('2.50');

@@ -19,6 +19,7 @@ import {
   type AmazonOrderStatus,
   type OrdersOperation,
 } from './ordersModel.ts';
+import { unwrap } from './notifications.ts';
 import { formatScaled, scaled, unitPrice } from './orderAmounts.ts';
 import { SpApiClient, type SpApiDeps } from './spApi.ts';
 
@@ -94,10 +95,15 @@ export function toNormalizedOrder(order: AmazonOrder, items: AmazonOrderItem[]):
   };
 }
 
-/** The order an ORDER_CHANGE event (normalized by notifications.ts) names, or null. */
-export function orderIdOfEvent(data: unknown): string | null {
-  if (!isRecord(data)) return null;
-  const id = data.order_id;
+/**
+ * The order an ORDER_CHANGE names, read from the stored body (the EventBridge event, or a bare
+ * notification), which ingress already checked against the ORDER_CHANGE schema; null otherwise.
+ */
+export function orderIdOfEvent(body: unknown): string | null {
+  const n = unwrap(body);
+  if (n === null || n.NotificationType !== 'ORDER_CHANGE' || !isRecord(n.Payload)) return null;
+  const change = n.Payload.OrderChangeNotification;
+  const id = isRecord(change) ? change.AmazonOrderId : undefined;
   return typeof id === 'string' && id.length > 0 && id.length <= 64 ? id : null;
 }
 
