@@ -203,6 +203,17 @@ describe('Amazon orders through the fake', () => {
     expect((await get(other.token, list)).status).toBe(200);
   });
 
+  it('places orders through the control API for `synq sandbox amazon`, refusing malformed ones', async () => {
+    const s = await seller();
+    const post = (body: unknown) => fetch(`${fake.url}/_control/sellers/${s.id}/orders`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await post({ items: [{ sku: 'TEE-S', quantity: 2, unitPrice: '19.99' }] });
+    expect(res.status).toBe(201);
+    const created = (await res.json()) as AmazonOrder;
+    expect(created.OrderTotal).toEqual({ CurrencyCode: 'USD', Amount: '39.98' });
+    expect(await connector().fetchOrder!(s.ctx, created.AmazonOrderId)).toMatchObject({ total: '39.98', lineItems: [{ sku: 'TEE-S', quantity: 2, price: '19.99' }] });
+    expect((await post({ items: [{ sku: 'X', quantity: 1, unitPrice: 1.5 }] })).status).toBe(400);
+  });
+
   it("answers inside Synq's Orders API schemas (checked here and counted by the fake)", async () => {
     const s = await seller();
     const placed = fake.orders.put(s.id, { items: [1, 2, 3].map((n) => ({ sku: `S${n}`, quantity: n, unitPrice: '3.33' })) });
