@@ -11,7 +11,7 @@ import { orderChangeNotification } from '../../src/providers/amazon/fake/notific
 import { openCredentials } from '../../src/providers/connectionContext.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
 import { outboxRows } from '../webhooks.ts';
-import { connectAmazonSeller, waitFor } from './flow.ts';
+import { activeAmazonSeller, amazonFakeEnv, waitFor } from './flow.ts';
 
 let fake: AmazonFake;
 let svc: TestService;
@@ -20,17 +20,7 @@ let seq = 0;
 beforeAll(async () => {
   // Pages of 2 orders and 2 items make both paginations happen with a few orders.
   fake = await startAmazonFake({ autoApprove: true, orders: { pageSize: 2, itemsPageSize: 2 }, log: () => {} });
-  svc = await startService({
-    worker: true,
-    env: {
-      AMAZON_APP_ID: fake.appId,
-      AMAZON_CLIENT_ID: fake.clientId,
-      AMAZON_CLIENT_SECRET: fake.clientSecret,
-      SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-      SYNQ_AMAZON_LWA_URL: fake.url,
-      SYNQ_AMAZON_SP_API_URL: fake.url,
-    },
-  });
+  svc = await startService({ worker: true, env: amazonFakeEnv(fake) });
 });
 afterAll(async () => {
   await svc?.close();
@@ -39,13 +29,8 @@ afterAll(async () => {
 
 async function activeSeller(t: TestTenant) {
   const sellerId = `AORD${Date.now().toString(36).toUpperCase()}${++seq}`.slice(0, 20);
-  fake.setNextSeller(sellerId);
-  const { connectionId } = await connectAmazonSeller(svc, t, sellerId);
-  const saved = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/callback', headers: await svc.headers(t), payload: { connection_id: connectionId } });
-  expect(saved.statusCode).toBe(201);
   // The initial sync (listings, then orders) is done before the test places any order.
-  await waitFor(async () => (await connectionByPublicId(svc.deps.db, connectionId))?.lastSyncedAt);
-  const row = (await connectionByPublicId(svc.deps.db, connectionId))!;
+  const { connectionId, row } = await activeAmazonSeller(svc, fake, t, sellerId);
   return { connectionId, sellerId, row, secret: openCredentials(svc.deps, row).webhookSecret! };
 }
 

@@ -25,6 +25,7 @@ import {
   type AmazonOrderStatus,
   type OrdersOperation,
 } from '../ordersModel.ts';
+import { take } from './listingsApi.ts';
 import type { FakeWorld, HttpAnswer } from './state.ts';
 
 const checkQuery = compileValidator(GetOrdersQuery);
@@ -64,11 +65,10 @@ export const DEFAULT_ORDERS_OPTIONS: OrdersFakeOptions = { pageSize: MAX_RESULTS
 const digits = (n: number) => [...randomBytes(n)].map((b) => String(b % 10)).join('');
 const errorList = (status: number, code: string, message: string): HttpAnswer => ({ status, body: { errors: [{ code, message }] } });
 
-/** Every seller's orders, the NextTokens handed out and the usage-plan buckets. */
+/** Every seller's orders and the NextTokens handed out (the usage-plan buckets live in FakeWorld, beside the Listings ones). */
 export class FakeOrderBook {
   readonly bySeller = new Map<string, Map<string, FakeOrder>>();
   private readonly nextTokens = new Map<string, { seller: string; ids: string[] }>();
-  private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   orders(seller: string): Map<string, FakeOrder> {
     let m = this.bySeller.get(seller);
@@ -134,20 +134,9 @@ export class FakeOrderBook {
     return t && t.seller === seller ? t.ids : null;
   }
 
-  take(key: string, rate: { perSecond: number; burst: number }, now = Date.now()): boolean {
-    const b = this.buckets.get(key) ?? { tokens: rate.burst, at: now };
-    b.tokens = Math.min(rate.burst, b.tokens + ((now - b.at) / 1000) * rate.perSecond);
-    b.at = now;
-    this.buckets.set(key, b);
-    if (b.tokens < 1) return false;
-    b.tokens -= 1;
-    return true;
-  }
-
   reset(): void {
     this.bySeller.clear();
     this.nextTokens.clear();
-    this.buckets.clear();
   }
 }
 
@@ -252,7 +241,7 @@ export function handleOrders(deps: OrdersDeps, method: string, url: URL, token: 
   const grant = token === undefined ? undefined : world.accessTokens.get(token);
   if (!grant || grant.expiresAt <= Date.now() || world.seller(grant.seller).revoked) return withHeaders(errorList(403, 'Unauthorized', 'Access to requested resource is denied.'));
   const failure = world.takeFailure(grant.seller);
-  if (failure?.kind === 'http429' || !book.take(`${grant.seller} ${route.op}`, rate)) {
+  if (failure?.kind === 'http429' || !take(world, `${grant.seller} ${route.op}`, rate)) {
     world.stats.rateLimited++;
     return withHeaders(errorList(429, 'QuotaExceeded', 'You exceeded your quota for the requested resource.'));
   }
