@@ -42,7 +42,8 @@ async function orders(t: TestTenant): Promise<OrderJson[]> {
   return (res.json() as { orders: OrderJson[] }).orders;
 }
 
-const orderWhere = (t: TestTenant, id: string, ok: (o: OrderJson) => boolean = () => true) => waitFor(async () => (await orders(t)).find((o) => o.external_id === id && ok(o)), 30_000);
+const orderWhere = (t: TestTenant, id: string, ok: (o: OrderJson) => boolean = () => true, timeoutMs = 30_000) =>
+  waitFor(async () => (await orders(t)).find((o) => o.external_id === id && ok(o)), timeoutMs);
 
 describe('Amazon orders', () => {
   it('an ORDER_CHANGE forwarded with the connection secret ends with the order, its amounts and items, in the orders list', async () => {
@@ -109,6 +110,21 @@ describe('Amazon orders', () => {
     fake.orders.put(sellerId, { orderId: id, status: 'Unshipped', items: [{ sku: 'AZ-P', quantity: 2, unitPrice: '7.25' }] });
     expect((await send(`p-${id}-2`, id, 'Unshipped')).status).toBe(200);
     expect(await orderWhere(t, id)).toMatchObject({ status: 'paid', total: '14.50', line_items: [{ sku: 'AZ-P', quantity: 2, price: '7.25' }] });
+  });
+
+  it('a throttled or failing Orders API is retried: the order still arrives', { timeout: 120_000 }, async () => {
+    const t = newTenant();
+    const { connectionId, sellerId, secret } = await activeSeller(t);
+    const placed = fake.orders.put(sellerId, { items: [{ sku: 'AZ-RETRY', quantity: 4, unitPrice: '2.50' }] });
+    const id = placed.order.AmazonOrderId;
+    const rateLimitedBefore = fake.stats.rateLimited;
+    fake.injectFailure({ kind: 'http429', count: 1, seller: sellerId });
+    fake.injectFailure({ kind: 'http503', count: 1, seller: sellerId });
+    const url = `${svc.url}/unified/webhook/amazon/${connectionId}`;
+    expect((await fake.forwardNotification(url, secret, orderChangeNotification({ sellerId, orderId: id, notificationId: `r-${id}` }))).status).toBe(200);
+    // Two failed attempts first: pg-boss retries after about 2 s, then 4 s (more on a loaded machine).
+    expect(await orderWhere(t, id, undefined, 90_000)).toMatchObject({ total: '10.00', line_items: [{ sku: 'AZ-RETRY', quantity: 4, price: '2.50' }] });
+    expect(fake.stats.rateLimited - rateLimitedBefore).toBe(1);
   });
 
   it('reconciliation imports the orders updated since the cursor, every getOrders page, and moves the cursor on', async () => {

@@ -11,7 +11,8 @@ import { eventBridgeEnvelope, startAmazonFake, type AmazonFake } from './fake/in
 import { unitPrice } from './orderAmounts.ts';
 import { listingStatusNotification, orderChangeNotification } from './fake/notifications.ts';
 import { ORDER_STATUS, orderIdOfEvent, toNormalizedOrder } from './orders.ts';
-import { GetOrderItemsResponse, GetOrderResponse, GetOrdersResponse, ORDER_STATUSES, type AmazonOrder } from './ordersModel.ts';
+import { GetOrderItemsResponse, GetOrderResponse, GetOrdersResponse, ORDER_STATUSES, ORDERS_RATE_LIMITS, type AmazonOrder } from './ordersModel.ts';
+import { SellerBuckets } from './spApi.ts';
 import { amazonProvider } from './provider.ts';
 
 let fake: AmazonFake;
@@ -95,6 +96,20 @@ describe('Orders API mapping', () => {
         { sku: null, title: 'B0X', quantity: 2, price: '0.025' },
       ],
     });
+  });
+});
+
+describe('Orders API usage plans in the connector', () => {
+  it('gives getOrders its own bucket: 20 at once, then one a minute', () => {
+    const { perSecond, burst } = ORDERS_RATE_LIMITS.getOrders;
+    const b = new SellerBuckets(burst, perSecond);
+    const t0 = 1_000_000;
+    for (let i = 0; i < 20; i++) expect(b.reserve('A1', t0)).toBe(0);
+    expect(b.reserve('A1', t0)).toBe(Math.ceil(1000 / 0.0167));
+    // getOrder's plan is separate and far more generous.
+    const one = new SellerBuckets(ORDERS_RATE_LIMITS.getOrder.burst, ORDERS_RATE_LIMITS.getOrder.perSecond);
+    for (let i = 0; i < 30; i++) expect(one.reserve('A1', t0)).toBe(0);
+    expect(one.reserve('A1', t0)).toBe(2000);
   });
 });
 
