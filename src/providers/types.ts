@@ -313,6 +313,15 @@ export interface Connector {
   listOrders(ctx: ConnectionContext, updatedSince: string | null, cursor: string | null): Promise<Page<NormalizedOrder>>;
   /** Maps an inbound order payload (already normalized event data) into an order, or null if it is not one. */
   orderFromEvent(data: unknown): NormalizedOrder | null;
+  /**
+   * For providers whose order events name an order without carrying it (Amazon's ORDER_CHANGE has
+   * no amounts): the provider's id of the order to read with fetchOrder, given the event's stored
+   * body (what orderFromEvent gets), or null when it names none. When present, orderFromEvent is not used for order events: applying the event
+   * queues a fetch (network) outside the outbox transaction.
+   */
+  orderIdFromEvent?(data: unknown): string | null;
+  /** Reads one order in full; null when the provider does not know it or cannot price it yet. Throws ProviderError. */
+  fetchOrder?(ctx: ConnectionContext, externalId: string): Promise<NormalizedOrder | null>;
 }
 
 /** A connector whose authorization kind is known statically (each provider's factory returns one). */
