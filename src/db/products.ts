@@ -219,3 +219,26 @@ export async function productIdsBySku(db: Queryable, tenantId: string, skus: str
     .where(and(eq(variants.tenantId, tenantId), inArray(variants.sku, skus)));
   return new Map(rows.map((r) => [r.sku, r.productId]));
 }
+
+/** Many products with their variants in two queries (bulk pushes); soft-deleted ones are left out. */
+export async function getProducts(db: Queryable, scope: Scope, ids: readonly string[]): Promise<Product[]> {
+  if (ids.length === 0) return [];
+  // One array parameter instead of one parameter per id: a 10,000-product chunk stays one bind.
+  const idArray = `{${ids.join(',')}}`;
+  const rows = await db
+    .select()
+    .from(products)
+    .where(and(sql`${products.id} = ANY(${idArray}::uuid[])`, eq(products.tenantId, scope.tenantId), eq(products.orgId, scope.orgId), isNull(products.deletedAt)));
+  const vs = await db
+    .select()
+    .from(variants)
+    .where(sql`${variants.productId} = ANY(${idArray}::uuid[])`)
+    .orderBy(asc(variants.productId), asc(variants.position), asc(variants.createdAt));
+  const byProduct = new Map<string, VariantRow[]>();
+  for (const v of vs) {
+    const list = byProduct.get(v.productId);
+    if (list) list.push(v);
+    else byProduct.set(v.productId, [v]);
+  }
+  return rows.map((r) => toProduct(r, byProduct.get(r.id) ?? []));
+}

@@ -58,12 +58,21 @@ export async function getPushJob(db: Queryable, scope: Scope, jobId: string): Pr
  * Claims every unfinished target of one product × connection pair: the task pushes
  * the latest state once for all of them (a burst of pushes collapses here).
  * 'running' is included so a task retried after a crash picks its targets up again.
+ * Targets of a bulk push under a live lease are skipped: that push-bulk task is pushing them.
  */
 export async function claimTargets(db: Queryable, productId: string, connectionId: string): Promise<TargetRow[]> {
   return db
     .update(pushTargets)
     .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })
-    .where(and(eq(pushTargets.productId, productId), eq(pushTargets.connectionId, connectionId), inArray(pushTargets.status, ['queued', 'running'])))
+    .where(
+      and(
+        eq(pushTargets.productId, productId),
+        eq(pushTargets.connectionId, connectionId),
+        inArray(pushTargets.status, ['queued', 'running']),
+        // A target leased by a push-bulk task (mid-call, or waiting out a retry backoff) is not ours.
+        sql`(${pushTargets.leasedUntil} IS NULL OR ${pushTargets.leasedUntil} <= now())`,
+      ),
+    )
     .returning();
 }
 

@@ -10,6 +10,8 @@ export interface TaskPayloads {
   'sync-connection': { connectionId: string; initial: boolean };
   'sync-reconcile-all': Record<string, never>;
   'catalog-build': { tenantId: string };
+  /** Bulk push of one connection: claims its batch targets in provider-sized chunks (batchId for logs). */
+  'push-bulk': { tenantId: string; connectionId: string; batchId: string | null };
 }
 export type QueueName = keyof TaskPayloads;
 
@@ -42,6 +44,11 @@ export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
   'catalog-build': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
+  // stately + singletonKey connection: one queued and one running bulk job per connection. The task
+  // claims every claimable batch target of its connection, so a second batch sent while one job is
+  // queued is picked up by that job. An hour: a 100k-product Shopify bulk operation at the modelled
+  // processing rate takes tens of minutes.
+  'push-bulk': { policy: 'stately', retryLimit: 5, heartbeatSeconds: 30, expireInSeconds: 3600 },
 };
 
 /** Queues whose jobs belong to a group (the tenant), which the worker caps in flight (QueueSpec.concurrency). */
