@@ -44,6 +44,8 @@ export interface BulkDeps {
   currency: string;
   baseUrl: () => string;
   linesPerSecond: number;
+  /** Largest staged file accepted (Shopify: 100 MB); tests lower it to check the refusal cheaply. */
+  maxFileBytes: number;
 }
 
 export class FakeBulk {
@@ -75,7 +77,7 @@ export class FakeBulk {
 
   /** The storage bucket's multipart POST: form parameters first, then `file`. */
   async upload(contentType: string | undefined, raw: Buffer): Promise<HttpAnswer> {
-    if (raw.length > MAX_STAGED_FILE_BYTES) {
+    if (raw.length > this.deps.maxFileBytes) {
       this.rejectedForLimit += 1;
       return { status: 400, body: '<Error><Code>EntityTooLarge</Code></Error>' };
     }

@@ -31,6 +31,8 @@ export interface ShopifyFakeOptions {
   bucket?: { maximumAvailable: number; restoreRate: number };
   /** Bulk mutation lines processed per second (default: SHOPIFY_FACTS.bulkPush's modelled rate). */
   bulkLinesPerSecond?: number;
+  /** Largest staged bulk file (default Shopify's 100 MB). */
+  maxStagedFileBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -98,7 +100,7 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
     log,
   };
   let baseUrl = '';
-  const bulk = new FakeBulk({ store, schema, currency: 'USD', baseUrl: () => baseUrl, linesPerSecond: opts.bulkLinesPerSecond ?? SHOPIFY_BULK_LINES_PER_SECOND });
+  const bulk = new FakeBulk({ store, schema, currency: 'USD', baseUrl: () => baseUrl, linesPerSecond: opts.bulkLinesPerSecond ?? SHOPIFY_BULK_LINES_PER_SECOND, maxFileBytes: opts.maxStagedFileBytes ?? MAX_STAGED_FILE_BYTES });
   const gqlDeps = { store, schema, bucket, currency: 'USD', bulk };
 
   const snapshot = (domain: string): ShopSnapshot => {
@@ -208,7 +210,7 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
       try {
         const url = new URL(req.url ?? '/', 'http://fake.invalid');
         // The staged-upload bucket takes bulk variable files up to 100 MB (it answers EntityTooLarge above).
-        answer = await route(req, url, await readBody(req, url.pathname.startsWith('/_staged/') ? MAX_STAGED_FILE_BYTES + 1024 * 1024 : undefined));
+        answer = await route(req, url, await readBody(req, url.pathname.startsWith('/_staged/') ? (opts.maxStagedFileBytes ?? MAX_STAGED_FILE_BYTES) + 1024 * 1024 : undefined));
       } catch (err) {
         answer = { status: 400, body: { errors: err instanceof Error ? err.message : 'Bad Request' } };
       }
