@@ -9,6 +9,7 @@ import { syncConnection } from './tasks/syncConnection.ts';
 import { reconcileAll } from './tasks/reconcileAll.ts';
 import { catalogBuild } from './tasks/catalogBuild.ts';
 import { orderImport } from './tasks/orderImport.ts';
+import { pushBulk } from './tasks/pushBulk.ts';
 
 export interface TaskContext {
   jobId: string;
@@ -25,6 +26,7 @@ const TASKS: { [K in QueueName]: Task<K> } = {
   'sync-reconcile-all': reconcileAll,
   'catalog-build': catalogBuild,
   'order-import': orderImport,
+  'push-bulk': pushBulk,
 };
 
 export interface Worker {
