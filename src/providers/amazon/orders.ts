@@ -117,7 +117,7 @@ export class AmazonOrders {
   constructor(
     private readonly cfg: AmazonAppConfig,
     http: OrdersHttp,
-    opts: { maxThrottleWaitMs: number; pageSize?: number },
+    opts: { maxThrottleWaitMs: number },
   ) {
     const client = (op: OrdersOperation, maxThrottleWaitMs: number): SpApiClient => {
       const deps: SpApiDeps = { ...http, maxThrottleWaitMs, limits: ORDERS_RATE_LIMITS[op] };
@@ -130,9 +130,7 @@ export class AmazonOrders {
       getOrder: client('getOrder', opts.maxThrottleWaitMs),
       getOrderItems: client('getOrderItems', opts.maxThrottleWaitMs),
     };
-    this.pageSize = Math.min(opts.pageSize ?? MAX_RESULTS_PER_PAGE, MAX_RESULTS_PER_PAGE);
   }
-  private readonly pageSize: number;
 
   private async call<T>(op: OrdersOperation, ctx: ConnectionContext, path: string, query: Record<string, string | undefined>, check: (v: unknown) => { ok: true; value: T } | { ok: false; error: string }): Promise<T> {
     const body = await this.clients[op].request<unknown>(ctx, { what: op, method: 'GET', path, query });
@@ -179,7 +177,8 @@ export class AmazonOrders {
     if (cursor !== null) query.NextToken = cursor;
     else {
       query.LastUpdatedAfter = new Date(since).toISOString();
-      query.MaxResultsPerPage = String(this.pageSize);
+      // The most Amazon allows: fewer getOrders calls, which are the scarce ones (one a minute).
+      query.MaxResultsPerPage = String(MAX_RESULTS_PER_PAGE);
     }
     const res = await this.call('getOrders', ctx, ORDERS_PATH, query, checkOrders);
     if (res.payload === undefined) throw new ProviderError('PROTOCOL', 'Amazon getOrders answered without a payload');
