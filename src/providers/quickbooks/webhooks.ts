@@ -74,7 +74,7 @@ const OPERATIONS: Record<string, string> = {
 
 export function eventName(entity: string, operation: string): string {
   const op = operation.toLowerCase();
-  return `accounting.${entity.toLowerCase()}.${OPERATIONS[op] ?? op}`;
+  return `accounting.${entity.toLowerCase()}.${Object.hasOwn(OPERATIONS, op) ? OPERATIONS[op]! : op}`;
 }
 
 export function verifyQboWebhook(verifierToken: string, rawBody: Buffer, headers: Headers): boolean {

@@ -47,6 +47,12 @@ describe('normalizeWebhook', () => {
       expect(e.providerEventId).toBe('b54557e4-bdd9-4b37-8a5f-bf7d70bcd043');
     }
   });
+  it('refuses topics that are not resource/action, prototype keys included (once a 500)', () => {
+    for (const topic of ['__proto__', 'constructor', 'toString', 'orders', '/create', 'orders/create/x/y', 'ORDERS CREATE']) {
+      expect(() => connector.normalizeWebhook(body, headers(sig, topic)), topic).toThrow(/X-Shopify-Topic/);
+    }
+    expect(connector.normalizeWebhook(body, headers(sig, '__proto__/constructor')).event).toBe('shopify.__proto__/constructor');
+  });
   it('validates the shop domain header', () => {
     expect(connector.webhookAccount(headers(sig))).toBe('shop-1.myshopify.com');
     expect(connector.webhookAccount({ 'x-shopify-shop-domain': 'evil.com' })).toBeNull();

@@ -28,7 +28,10 @@ export function webhookShop(headers: Headers): string | null {
 /** Call only after verifyShopifyWebhook: the body is parsed here, never before the signature checks out. */
 export function normalizeShopifyWebhook(rawBody: Buffer, headers: Headers): InboundEvent {
   const topic = header(headers, 'x-shopify-topic')?.trim().toLowerCase();
-  if (!topic) throw new ProviderError('VALIDATION', 'Webhook has no X-Shopify-Topic');
+  // Shopify topics are resource/action pairs (orders/create, app/uninstalled). Anything else is
+  // refused, and the table lookup is own-keys only: a topic of "__proto__" once read
+  // Object.prototype out of EVENTS and ended in a 500 (found by the full fuzz run).
+  if (!topic || !/^[a-z0-9_-]{1,64}(\/[a-z0-9_-]{1,64}){1,2}$/.test(topic)) throw new ProviderError('VALIDATION', 'Webhook has no valid X-Shopify-Topic');
   let data: unknown;
   try {
     data = JSON.parse(rawBody.toString('utf8')) as unknown;
@@ -36,7 +39,7 @@ export function normalizeShopifyWebhook(rawBody: Buffer, headers: Headers): Inbo
     throw new ProviderError('VALIDATION', 'Webhook body is not JSON');
   }
   return {
-    event: EVENTS[topic] ?? `shopify.${topic}`,
+    event: Object.hasOwn(EVENTS, topic) ? EVENTS[topic]! : `shopify.${topic}`,
     providerEventId: header(headers, 'x-shopify-webhook-id') ?? null,
     data,
   };

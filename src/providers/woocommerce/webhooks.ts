@@ -37,5 +37,5 @@ export function normalizeWooWebhook(rawBody: Buffer, headers: Headers): InboundE
   } catch {
     throw new ProviderError('VALIDATION', 'Webhook body is not JSON');
   }
-  return { event: EVENTS[topic] ?? `woocommerce.${topic}`, providerEventId: header(headers, 'x-wc-webhook-delivery-id') ?? null, data };
+  return { event: Object.hasOwn(EVENTS, topic) ? EVENTS[topic]! : `woocommerce.${topic}`, providerEventId: header(headers, 'x-wc-webhook-delivery-id') ?? null, data };
 }
