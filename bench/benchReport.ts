@@ -73,7 +73,7 @@ export function renderReport(r: Report): string {
     '- Webhook ingest `outbox +N rows`: the same load with the outbox already holding N processed rows. An ingest writes one heap',
     '  tuple (appended: O(1)) and one entry in the unique (connection, dedupe key) B-tree (O(log n)); the pending-only',
     "  partial index does not grow with processed history. So the ratio should stay flat until that index outgrows",
-    "  shared_buffers and inserts start reading pages from disk; a falling ratio at the larger prefill is that effect.",
+    "  shared_buffers and inserts start reading pages from disk: if the ratio falls at the larger prefill, look there first.",
     '- Fan-out `N×3` at several N: tasks/s should stay flat (each task touches its own rows; group commit only gets',
     '  fuller with more backlog); latency p50/p99 grows linearly with N because the whole batch is enqueued at once and',
     '  waits its turn (latency ≈ position in the queue / tasks/s).',
