@@ -67,13 +67,21 @@ const pairList = (pairs: readonly PushPair[]) => sql.join(pairs.map((p) => sql`(
  * task pushes the latest state once for all of a pair's targets (a burst of pushes
  * collapses here). 'running' is included so a task retried after a crash picks its
  * targets up again.
+ * Targets of a bulk push under a live lease are skipped: that push-bulk task is pushing them.
  */
 export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): Promise<TargetRow[]> {
   if (pairs.length === 0) return [];
   return db
     .update(pushTargets)
     .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })
-    .where(and(sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`, inArray(pushTargets.status, ['queued', 'running'])))
+    .where(
+      and(
+        sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`,
+        inArray(pushTargets.status, ['queued', 'running']),
+        // A target leased by a push-bulk task (mid-call, or waiting out a retry backoff) is not ours.
+        sql`(${pushTargets.leasedUntil} IS NULL OR ${pushTargets.leasedUntil} <= now())`,
+      ),
+    )
     .returning();
 }
 

@@ -67,7 +67,7 @@ describe('row-level security', () => {
           JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relkind = 'r' AND c.relrowsecurity AND c.relforcerowsecurity`),
       );
       expect(tables.map((t) => t.tablename).sort()).toEqual(
-        ['audit_log', 'catalog_feeds', 'catalog_versions', 'connections', 'oauth_states', 'orders', 'outbox', 'product_links', 'products', 'push_jobs', 'push_targets', 'variants'].sort(),
+        ['audit_log', 'catalog_feeds', 'catalog_versions', 'connections', 'oauth_states', 'orders', 'outbox', 'product_links', 'products', 'push_batches', 'push_jobs', 'push_targets', 'variants'].sort(),
       );
       const login = `synq_app_probe_${randomUUID().slice(0, 8)}`;
       await svc.deps.db.execute(sql.raw(`CREATE ROLE ${login} LOGIN NOSUPERUSER NOBYPASSRLS`));

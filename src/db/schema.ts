@@ -151,13 +151,29 @@ export const pushJobs = pgTable('push_jobs', {
   createdAt: createdAt(),
 });
 
+// One bulk push (POST /unified/sync/push/products, or the initial sync of a connection): its
+// targets carry batch_id instead of a per-product job, so 10,000 products are one row here.
+export const pushBatches = pgTable('push_batches', {
+  id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
+  tenantId: uuid('tenant_id').notNull(),
+  orgId: uuid('org_id').notNull(),
+  action: text('action', { enum: ['UPSERT', 'DELETE'] }).notNull(),
+  productCount: integer('product_count').notNull(),
+  /** 'api' (the endpoint) or 'initial-sync' (saving a connection). */
+  origin: text('origin', { enum: ['api', 'initial-sync'] }).notNull(),
+  createdAt: createdAt(),
+});
+
 export const pushTargets = pgTable(
   'push_targets',
   {
     id: uuid('id').primaryKey().default(sql`gen_random_uuid()`),
-    jobId: uuid('job_id')
-      .notNull()
-      .references(() => pushJobs.id, { onDelete: 'cascade' }),
+    // A single-product push's job; null for a target of a bulk push (batchId).
+    jobId: uuid('job_id').references(() => pushJobs.id, { onDelete: 'cascade' }),
+    batchId: uuid('batch_id').references(() => pushBatches.id, { onDelete: 'cascade' }),
+    // Until then the target belongs to whoever leased it (a push-bulk task mid-call, or a retry
+    // waiting out its backoff); per-product push tasks leave it alone.
+    leasedUntil: ts('leased_until'),
     tenantId: uuid('tenant_id').notNull(),
     productId: uuid('product_id').notNull(),
     connectionId: uuid('connection_id')
@@ -176,6 +192,8 @@ export const pushTargets = pgTable(
   (t) => [
     index('push_targets_job_idx').on(t.jobId),
     index('push_targets_pair_idx').on(t.productId, t.connectionId, t.status),
+    index('push_targets_batch_idx').on(t.batchId, t.connectionId, t.status),
+    index('push_targets_bulk_claim_idx').on(t.connectionId, t.status).where(sql`${t.batchId} IS NOT NULL`),
   ],
 );
 

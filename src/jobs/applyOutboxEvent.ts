@@ -3,6 +3,8 @@
 // connection, anything else is recorded as seen. Pure database work, no network:
 // the relay runs it inside the transaction that claimed the row, so the effect and
 // the row's new status commit together and an event is applied at most once.
+// An order event that only names its order (Amazon ORDER_CHANGE) enqueues an
+// order-import job in that same transaction; the worker reads the order there.
 import type { Tx } from '../db/client.ts';
 import { InvalidTransitionError, transitionConnection } from '../db/connections.ts';
 import { upsertOrder } from '../db/orders.ts';
@@ -49,7 +51,25 @@ function orderOf(deps: Deps, row: OutboxRow): Validated<OrderInput> {
   return checkOrder(mapped);
 }
 
+/** For providers whose order events name the order instead of carrying it: the order to read, or null for every other source. */
+function orderToFetch(deps: Deps, row: OutboxRow): Validated<string> | null {
+  if (row.source === 'unified') return null;
+  const connector = deps.providers.get(row.source);
+  if (connector?.orderIdFromEvent === undefined || connector.fetchOrder === undefined) return null;
+  const data = eventData(row);
+  if (!data.ok) return data;
+  const id = connector.orderIdFromEvent(data.value);
+  return id === null ? { ok: false, error: `${row.source} ${row.event} names no order` } : { ok: true, value: id };
+}
+
 export async function applyOutboxEvent(deps: Deps, tx: Tx, row: OutboxRow): Promise<Outcome> {
+  const toFetch = ORDER_EVENTS.has(row.event) ? orderToFetch(deps, row) : null;
+  if (toFetch !== null) {
+    if (!toFetch.ok) return toFetch;
+    const externalId = toFetch.value;
+    const job = await deps.queue.send(tx, 'order-import', { connectionId: row.connectionId, externalId }, { singletonKey: `${row.connectionId}:${externalId}` });
+    return { ok: true, note: job === null ? 'order read already queued' : 'order read queued' };
+  }
   if (ORDER_EVENTS.has(row.event)) {
     const order = orderOf(deps, row);
     if (!order.ok) return order;

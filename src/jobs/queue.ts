@@ -10,6 +10,10 @@ export interface TaskPayloads {
   'sync-connection': { connectionId: string; initial: boolean };
   'sync-reconcile-all': Record<string, never>;
   'catalog-build': { tenantId: string };
+  /** Reads one provider order named by an event (Amazon ORDER_CHANGE) and stores it. connectionId: internal id. */
+  'order-import': { connectionId: string; externalId: string };
+  /** Bulk push of one connection: claims its batch targets in provider-sized chunks (batchId for logs). */
+  'push-bulk': { tenantId: string; connectionId: string; batchId: string | null };
 }
 export type QueueName = keyof TaskPayloads;
 
@@ -47,6 +51,16 @@ export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
   'catalog-build': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
+  // stately + singletonKey connection×order: changes of one order that arrive while its read is
+  // queued collapse into that read (it fetches the latest state). One queue for every provider
+  // and connection, so queue names stay few. 8 retries of pg-boss's backoff (2 s doubling, capped
+  // at 60 s) ride out a throttled or unavailable Orders API for about 5 minutes.
+  'order-import': { policy: 'stately', retryLimit: 8, heartbeatSeconds: 30, expireInSeconds: 600 },
+  // stately + singletonKey connection: one queued and one running bulk job per connection. The task
+  // claims every claimable batch target of its connection, so a second batch sent while one job is
+  // queued is picked up by that job. An hour: a 100k-product Shopify bulk operation at the modelled
+  // processing rate takes tens of minutes.
+  'push-bulk': { policy: 'stately', retryLimit: 5, heartbeatSeconds: 30, expireInSeconds: 3600 },
 };
 
 /** Queues whose jobs belong to a group (the tenant), which the worker caps in flight (QueueSpec.concurrency). */

@@ -8,6 +8,8 @@ import { pushTask } from './tasks/pushTask.ts';
 import { syncConnection } from './tasks/syncConnection.ts';
 import { reconcileAll } from './tasks/reconcileAll.ts';
 import { catalogBuild } from './tasks/catalogBuild.ts';
+import { orderImport } from './tasks/orderImport.ts';
+import { pushBulk } from './tasks/pushBulk.ts';
 
 export interface TaskContext {
   jobId: string;
@@ -23,6 +25,8 @@ const TASKS: { [K in QueueName]: Task<K> } = {
   'sync-connection': syncConnection,
   'sync-reconcile-all': reconcileAll,
   'catalog-build': catalogBuild,
+  'order-import': orderImport,
+  'push-bulk': pushBulk,
 };
 
 export interface Worker {

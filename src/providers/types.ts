@@ -40,6 +40,26 @@ export interface ProviderFacts {
    *   the connection's credentials (WooCommerce): POST /unified/webhook/<provider>/<connection_id>.
    */
   webhookSigning: 'app-secret' | 'connection-secret';
+  /** How the provider takes many products at once (Connector.bulkUpsert); absent when it has no bulk path. */
+  bulkPush?: BulkPushFacts;
+}
+
+/**
+ * A provider's bulk write path as data, so the push-bulk task sizes its chunks and the bench
+ * computes the rate-limit floor from the same numbers the fakes enforce.
+ */
+export interface BulkPushFacts {
+  /** What the path is called at the provider ('products/batch', 'bulkOperationRunMutation', …). */
+  path: string;
+  /** Items one HTTP call may carry (WooCommerce: 100, over it 413). */
+  maxItemsPerCall: number;
+  /** Items one bulkUpsert call is given (one staged upload / one feed / a run of batch calls). */
+  maxItemsPerOperation: number;
+  /**
+   * The limit that decides the floor: calls per second on the bulk path, or items per second the
+   * provider processes once an operation is accepted; null when the provider publishes none.
+   */
+  floor: { kind: 'calls-per-second'; perSecond: number } | { kind: 'items-per-second'; perSecond: number } | null;
 }
 
 /** What we store (encrypted) per connection. */
@@ -149,6 +169,9 @@ export interface PushResult {
    */
   detail?: string;
 }
+
+/** One product's outcome inside a bulk push, in the order the products were given. */
+export type BulkItemOutcome = { productId: string; ok: true; result: PushResult } | { productId: string; ok: false; error: ProviderError };
 
 /** A provider's dry run of a push (Amazon VALIDATION_PREVIEW): nothing is stored at the provider. */
 export interface PushValidation {
@@ -285,6 +308,14 @@ export interface Connector {
    * recording it, so a crash never produces a duplicate at the provider.
    */
   findRemoteProduct(ctx: ConnectionContext, skus: string[]): Promise<string | null>;
+  /**
+   * Many products in as few provider calls as its bulk path allows (facts.bulkPush sizes the
+   * input: at most maxItemsPerOperation). `known` maps product id -> remote id for products
+   * already linked. Per-product failures come back as values; a failure of the whole call
+   * (401, 5xx, 429) is thrown as a ProviderError and applies to every product.
+   * Absent: the provider is pushed one product per task.
+   */
+  bulkUpsert?(ctx: ConnectionContext, products: PushProduct[], known: ReadonlyMap<string, string>): Promise<BulkItemOutcome[]>;
   /** Dry run of upsertProduct where the provider offers one: validates without storing. */
   validateProduct?(ctx: ConnectionContext, product: PushProduct): Promise<PushValidation>;
 
@@ -313,6 +344,15 @@ export interface Connector {
   listOrders(ctx: ConnectionContext, updatedSince: string | null, cursor: string | null): Promise<Page<NormalizedOrder>>;
   /** Maps an inbound order payload (already normalized event data) into an order, or null if it is not one. */
   orderFromEvent(data: unknown): NormalizedOrder | null;
+  /**
+   * For providers whose order events name an order without carrying it (Amazon's ORDER_CHANGE has
+   * no amounts): the provider's id of the order to read with fetchOrder, given the event's stored
+   * body (what orderFromEvent gets), or null when it names none. When present, orderFromEvent is not used for order events: applying the event
+   * queues a fetch (network) outside the outbox transaction.
+   */
+  orderIdFromEvent?(data: unknown): string | null;
+  /** Reads one order in full; null when the provider does not know it or cannot price it yet. Throws ProviderError. */
+  fetchOrder?(ctx: ConnectionContext, externalId: string): Promise<NormalizedOrder | null>;
 }
 
 /** A connector whose authorization kind is known statically (each provider's factory returns one). */

@@ -12,7 +12,7 @@ import { orderChangeNotification } from '../../src/providers/amazon/fake/notific
 import { openCredentials } from '../../src/providers/connectionContext.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
 import { createConnection } from '../webhooks.ts';
-import { connectAmazonSeller, waitFor } from './flow.ts';
+import { activeAmazonSeller, amazonFakeEnv } from './flow.ts';
 
 let fake: AmazonFake;
 let svc: TestService;
@@ -20,17 +20,7 @@ let seq = 0;
 
 beforeAll(async () => {
   fake = await startAmazonFake({ autoApprove: true, log: () => {} });
-  svc = await startService({
-    worker: true,
-    env: {
-      AMAZON_APP_ID: fake.appId,
-      AMAZON_CLIENT_ID: fake.clientId,
-      AMAZON_CLIENT_SECRET: fake.clientSecret,
-      SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-      SYNQ_AMAZON_LWA_URL: fake.url,
-      SYNQ_AMAZON_SP_API_URL: fake.url,
-    },
-  });
+  svc = await startService({ worker: true, env: amazonFakeEnv(fake) });
 });
 afterAll(async () => {
   await svc?.close();
@@ -39,11 +29,7 @@ afterAll(async () => {
 
 async function activeSeller(t: TestTenant) {
   const sellerId = `AINB${Date.now().toString(36).toUpperCase()}${++seq}`.slice(0, 20);
-  fake.setNextSeller(sellerId);
-  const { connectionId } = await connectAmazonSeller(svc, t, sellerId);
-  const saved = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/callback', headers: await svc.headers(t), payload: { connection_id: connectionId } });
-  expect(saved.statusCode).toBe(201);
-  await waitFor(async () => (await connectionByPublicId(svc.deps.db, connectionId))?.lastSyncedAt);
+  const { connectionId } = await activeAmazonSeller(svc, fake, t, sellerId);
   return { connectionId, sellerId };
 }
 

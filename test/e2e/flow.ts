@@ -1,6 +1,8 @@
 // Helpers for end-to-end tests: the connect flow as a browser would do it
 // (without a browser), and polling for background work.
 import { expect } from 'vitest';
+import { connectionByPublicId, type ConnectionRow } from '../../src/db/connections.ts';
+import type { AmazonFake } from '../../src/providers/amazon/fake/index.ts';
 import type { TestService, TestTenant } from '../harness.ts';
 
 export async function waitFor<T>(probe: () => Promise<T | null | undefined | false>, timeoutMs = 20_000, stepMs = 150): Promise<T> {
@@ -190,4 +192,24 @@ export async function connectAmazonSeller(svc: TestService, t: TestTenant, expec
   const m = /id="connection-id">(conn_[A-Za-z0-9]+)</.exec(html);
   expect(m).not.toBeNull();
   return { connectionId: m![1]! };
+}
+
+/** The variables that point Synq's Amazon connector at a local fake. */
+export const amazonFakeEnv = (fake: AmazonFake): Record<string, string> => ({
+  AMAZON_APP_ID: fake.appId,
+  AMAZON_CLIENT_ID: fake.clientId,
+  AMAZON_CLIENT_SECRET: fake.clientSecret,
+  SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
+  SYNQ_AMAZON_LWA_URL: fake.url,
+  SYNQ_AMAZON_SP_API_URL: fake.url,
+});
+
+/** connectAmazonSeller, then save: an ACTIVE connection whose initial sync has finished. */
+export async function activeAmazonSeller(svc: TestService, fake: AmazonFake, t: TestTenant, sellerId: string): Promise<{ connectionId: string; row: ConnectionRow }> {
+  fake.setNextSeller(sellerId);
+  const { connectionId } = await connectAmazonSeller(svc, t, sellerId);
+  const saved = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/callback', headers: await svc.headers(t), payload: { connection_id: connectionId } });
+  expect(saved.statusCode).toBe(201);
+  await waitFor(async () => (await connectionByPublicId(svc.deps.db, connectionId))?.lastSyncedAt);
+  return { connectionId, row: (await connectionByPublicId(svc.deps.db, connectionId))! };
 }

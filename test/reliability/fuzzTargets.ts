@@ -44,6 +44,7 @@ function paramPools(world: World, key: string, param: string): Pool[] {
   if (key.includes('/oms/orders/') && param === 'id') return [p.orderIds];
   if (key.includes('/integrations/connections/') && param === 'id') return [p.connectionIds];
   if (param === 'job_id') return [p.jobIds];
+  if (key.includes('/sync/batches/') && param === 'id') return [p.batchIds];
   return [];
 }
 

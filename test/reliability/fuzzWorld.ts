@@ -68,6 +68,8 @@ export interface World {
     otherProductIds: Pool;
     orderIds: Pool;
     jobIds: Pool;
+    /** Bulk push batches (A's from harvested answers, and one of B's). */
+    batchIds: Pool;
     connectionIds: Pool;
     states: Pool;
     feedLinks: Pool;
@@ -239,6 +241,7 @@ export async function startWorld(opts: { logLevel?: string } = {}): Promise<Worl
   }
 
   const jobIds = new Pool();
+  const batchIds = new Pool();
   const states = new Pool();
   const feedLinks = new Pool();
   const harvest: World['harvest'] = (res) => {
@@ -250,6 +253,7 @@ export async function startWorld(opts: { logLevel?: string } = {}): Promise<Worl
     try {
       const o = JSON.parse(res.body) as Record<string, unknown>;
       if (typeof o.job_id === 'string') jobIds.add(o.job_id);
+      if (typeof o.batch_id === 'string') batchIds.add(o.batch_id);
       if (typeof o.auth_url === 'string') {
         const u = new URL(o.auth_url);
         const s = /^\/connect\/([A-Za-z0-9_-]{43})$/.exec(u.pathname)?.[1] ?? u.searchParams.get('state') ?? u.searchParams.get('user_id');
@@ -268,9 +272,13 @@ export async function startWorld(opts: { logLevel?: string } = {}): Promise<Worl
   }
   const push = await svc.app.inject({ method: 'POST', url: '/unified/sync/push/product', headers: headersA.ADMIN, payload: { productId: productIds.items[0], action: 'UPSERT' } });
   harvest({ statusCode: push.statusCode, headers: push.headers, body: push.body });
+  const bulk = await svc.app.inject({ method: 'POST', url: '/unified/sync/push/products', headers: headersA.ADMIN, payload: { productIds: productIds.items.slice(0, 2), action: 'UPSERT' } });
+  harvest({ statusCode: bulk.statusCode, headers: bulk.headers, body: bulk.body });
+  const bulkB = await svc.app.inject({ method: 'POST', url: '/unified/sync/push/products', headers: headersB, payload: { all: true, action: 'UPSERT' } });
+  if (bulkB.statusCode === 202) batchIds.add((bulkB.json() as { batch_id: string }).batch_id);
   const feed = await svc.app.inject({ method: 'GET', url: '/api/v1/ucp/catalog.json', headers: headersA.ADMIN });
   harvest({ statusCode: feed.statusCode, headers: feed.headers, body: feed.body });
-  if (jobIds.items.length === 0 || feedLinks.items.length === 0 || states.items.length < 6) throw new Error('seeding the fuzz world failed');
+  if (jobIds.items.length === 0 || batchIds.items.length < 2 || feedLinks.items.length === 0 || states.items.length < 6) throw new Error('seeding the fuzz world failed');
 
   return {
     svc,
@@ -281,7 +289,7 @@ export async function startWorld(opts: { logLevel?: string } = {}): Promise<Worl
     headersB,
     badAuth,
     connections,
-    pools: { productIds, otherProductIds, orderIds, jobIds, connectionIds, states, feedLinks },
+    pools: { productIds, otherProductIds, orderIds, jobIds, batchIds, connectionIds, states, feedLinks },
     stubUrl: stub.url,
     harvest,
     close: async () => {

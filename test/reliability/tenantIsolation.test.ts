@@ -16,6 +16,7 @@ let world: World;
 let markers: string[];
 let bView: () => Promise<string>;
 let bJobId: string;
+let bBatchId: string;
 let bFeedPath: string;
 
 interface Op {
@@ -37,6 +38,7 @@ beforeAll(async () => {
     (await world.svc.app.inject({ method: method as 'GET', url, headers: hb, ...(payload !== undefined ? { payload: payload as object } : {}) })).body;
   const push = JSON.parse(await b('POST', '/unified/sync/push/product', { productId: world.pools.otherProductIds.items[0], action: 'UPSERT' })) as { job_id: string };
   bJobId = push.job_id;
+  bBatchId = (JSON.parse(await b('POST', '/unified/sync/push/products', { all: true, action: 'UPSERT' })) as { batch_id: string }).batch_id;
   const feed = await world.svc.app.inject({ method: 'GET', url: '/api/v1/ucp/catalog.json', headers: hb });
   bFeedPath = new URL(String(feed.headers.location)).pathname;
   bView = async () =>
@@ -45,12 +47,14 @@ beforeAll(async () => {
       await b('GET', '/api/v1/integrations/connections?status=all'),
       await b('GET', '/api/v1/oms/orders?limit=200'),
       await b('GET', `/unified/sync/jobs/${bJobId}`),
+      await b('GET', `/unified/sync/batches/${bBatchId}`),
     ].join('\n');
   const view = await bView();
   const products = JSON.parse(view.split('\n')[0]!) as { products: { id: string; title: string; variants: { id: string; sku: string }[] }[] };
   markers = [
     world.b.tenantId,
     bJobId,
+    bBatchId,
     ...products.products.flatMap((p) => [p.id, p.title, ...p.variants.flatMap((v) => [v.id, v.sku])]),
     ...world.connections.b.flatMap((c) => [c.uuid, c.publicId, c.account]),
     ...(JSON.parse(view.split('\n')[2]!) as { orders: { id: string }[] }).orders.map((o) => o.id),
@@ -84,6 +88,10 @@ function operations(): fc.Arbitrary<Op> {
     pick(bProducts).map((id) => op("push a DELETE of B's product", [404], () => asA('POST', '/unified/sync/push/product', { productId: id, action: 'DELETE' }))),
     fc.nat().map((i) => op("push A's product", [202], () => asA('POST', '/unified/sync/push/product', { productId: aProducts.pick(i, ''), action: 'UPSERT' }))),
     fc.constant(op("read B's push job", [404], () => asA('GET', `/unified/sync/jobs/${bJobId}`))),
+    pick(bProducts).map((id) => op("bulk push B's product", [404], () => asA('POST', '/unified/sync/push/products', { productIds: [id], action: 'UPSERT' }))),
+    fc.nat().map((i) => op("bulk push A's product", [202], () => asA('POST', '/unified/sync/push/products', { productIds: [aProducts.pick(i, '')], action: 'UPSERT' }))),
+    fc.constant(op('bulk push all of A', [202], () => asA('POST', '/unified/sync/push/products', { all: true, action: 'UPSERT' }))),
+    fc.constant(op("read B's bulk batch", [404], () => asA('GET', `/unified/sync/batches/${bBatchId}`))),
     fc.constant(op('list products, every page', [200], async () => {
       let url = '/api/v1/pim/products?limit=2';
       let all = '';

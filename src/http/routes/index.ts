@@ -20,6 +20,8 @@ import { getInbound } from './integrations/getInbound.ts';
 import { rotateInboundSecret } from './integrations/rotateInboundSecret.ts';
 import { pushProduct } from './sync/pushProduct.ts';
 import { getPushJob } from './sync/getPushJob.ts';
+import { pushProducts } from './sync/pushProducts.ts';
+import { getBatch } from './sync/getBatch.ts';
 import { unifiedWebhook } from './webhooks/unifiedWebhook.ts';
 import { providerWebhooks } from './webhooks/providerWebhooks.ts';
 import { listOrders } from './oms/listOrders.ts';
@@ -55,6 +57,8 @@ export const tenantRoutes: RouteModule[] = [
   rotateInboundSecret,
   pushProduct,
   getPushJob,
+  pushProducts,
+  getBatch,
   listOrders,
   getOrder,
   getCatalogFeed,

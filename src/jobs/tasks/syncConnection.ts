@@ -7,6 +7,8 @@ import { upsertOrder } from '../../db/orders.ts';
 import { checkOrder } from '../../domain/order.ts';
 import { productIdsBySku } from '../../db/products.ts';
 import { getLink, upsertLink } from '../../db/push.ts';
+import { queueInitialPush } from '../../db/pushBatches.ts';
+import { withTenant } from '../../db/client.ts';
 import { createConnectionContext } from '../../providers/connectionContext.ts';
 import { ProviderError } from '../../providers/types.ts';
 import type { Task } from '../worker.ts';
@@ -43,6 +45,16 @@ export const syncConnection: Task<'sync-connection'> = async (deps, data, ctx) =
         cursor = res.nextCursor;
         if (!cursor) break;
       }
+    }
+    if (data.initial && !ctx.signal.aborted) {
+      // The tenant's catalog goes out through the bulk path (push-bulk), after linking so that
+      // products the store already has are updated, not duplicated.
+      const batch = await withTenant(deps.db, conn.tenantId, async (tx) => {
+        const queued = await queueInitialPush(tx, { tenantId: conn.tenantId, orgId: conn.orgId }, conn.id);
+        if (queued) await deps.queue.send(tx, 'push-bulk', { tenantId: conn.tenantId, connectionId: conn.id, batchId: queued.batchId }, { singletonKey: conn.id });
+        return queued;
+      });
+      if (batch) log.info({ batchId: batch.batchId, products: batch.products }, 'initial catalog push queued');
     }
     let cursor: string | null = null;
     for (let page = 0; page < MAX_PAGES && !ctx.signal.aborted; page++) {

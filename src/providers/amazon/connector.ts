@@ -7,6 +7,7 @@ import { AMAZON_FACTS, SELLER_ID } from './facts.ts';
 import { AmazonListings } from './listings.ts';
 import { createLwaAuthorization, refreshLwa } from './lwa.ts';
 import { normalizeNotification, orderFromNotification, verifyNotificationSecret } from './notifications.ts';
+import { AmazonOrders, orderIdOfEvent } from './orders.ts';
 import { SpApiClient } from './spApi.ts';
 
 export interface AmazonConnectorOptions {
@@ -25,6 +26,7 @@ export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnecto
   const http = { fetch: opts.fetch ?? globalThis.fetch, timeoutMs: opts.timeoutMs ?? 30_000 };
   const api = new SpApiClient(cfg, { ...http, maxThrottleWaitMs: opts.maxThrottleWaitMs ?? 10_000 });
   const listings = new AmazonListings(cfg, api);
+  const orders = new AmazonOrders(cfg, http, { maxThrottleWaitMs: opts.maxThrottleWaitMs ?? 10_000 });
 
   return {
     facts: AMAZON_FACTS,
@@ -52,12 +54,11 @@ export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnecto
     normalizeWebhook: (raw) => normalizeNotification(raw),
 
     listProducts: (ctx, cursor) => listings.list(ctx, cursor),
-    /**
-     * Empty by design: the Orders API (orders/v0) model is not among the contracts Synq is
-     * built and tested against (../shared/contracts/amazon has Listings Items, Notifications,
-     * Sellers and Product Type Definitions), so no order is imported by polling yet.
-     */
-    listOrders: async () => ({ items: [], nextCursor: null }),
+    // Reconciliation polls getOrders (LastUpdatedAfter, then NextToken); see orders.ts.
+    listOrders: (ctx, updatedSince, cursor) => orders.list(ctx, updatedSince, cursor),
     orderFromEvent: orderFromNotification,
+    // ORDER_CHANGE names the order; the worker reads it (getOrder + getOrderItems) outside the outbox transaction.
+    orderIdFromEvent: orderIdOfEvent,
+    fetchOrder: (ctx, orderId) => orders.fetch(ctx, orderId),
   };
 }

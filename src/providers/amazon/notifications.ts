@@ -93,10 +93,10 @@ export function normalizeNotification(rawBody: Buffer): InboundEvent {
 }
 
 /**
- * ORDER_CHANGE names the order, its status and SKUs but no currency or amounts, so it
- * cannot become a stored order by itself: the Orders API would be read for that, and its
- * contract is not among the published models Synq is tested against (see connector.ts listOrders).
+ * ORDER_CHANGE names the order, its status and SKUs but no currency or amounts, so it never
+ * becomes a stored order by itself: the connector's orderIdFromEvent names the order and the
+ * worker reads it from the Orders API (orders.ts). Reaching this is a wiring bug.
  */
 export function orderFromNotification(_data: unknown): NormalizedOrder | null {
-  throw new ProviderError('VALIDATION', 'Amazon ORDER_CHANGE carries no amounts; the order is recorded as an event only (Orders API import not implemented)');
+  throw new ProviderError('VALIDATION', 'Amazon ORDER_CHANGE carries no amounts: the order is read from the Orders API (orderIdFromEvent), not mapped from the notification');
 }

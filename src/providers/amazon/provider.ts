@@ -53,6 +53,8 @@ export const amazonProvider = defineProvider({
           'Notifications: POST an EventBridge event ({"detail-type": "ORDER_CHANGE", "detail": <notification>}) to the URL and header',
           `  that GET ${synqUrl}/api/v1/integrations/connections/<connection_id>/inbound shows for the connection.`,
           `Inspect state: curl ${fake.url}/_control/sellers ; curl ${fake.url}/_control/stats`,
+          `Place an order (then send its ORDER_CHANGE, or wait for reconciliation): curl -X POST ${fake.url}/_control/sellers/<seller_id>/orders \\`,
+          `  -H 'Content-Type: application/json' -d '{"items":[{"sku":"TEE-S","quantity":2,"unitPrice":"19.99"}]}'`,
         ],
         close: () => fake.close(),
       };

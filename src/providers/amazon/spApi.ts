@@ -22,6 +22,8 @@ export interface SpApiDeps {
   timeoutMs: number;
   /** Longest in-process wait for the bucket before answering RATE_LIMITED instead. */
   maxThrottleWaitMs: number;
+  /** The operation's usage plan when it is not Listings Items' (Orders API: orders.ts). */
+  limits?: { perSecond: number; burst: number };
 }
 
 const seed = AMAZON_FACTS.rateLimit.kind === 'requests' ? AMAZON_FACTS.rateLimit : { perSecond: 5, burst: 10 };
@@ -29,11 +31,14 @@ const seed = AMAZON_FACTS.rateLimit.kind === 'requests' ? AMAZON_FACTS.rateLimit
 /** A token bucket per seller: a burst of `burst` requests, then `perSecond`. */
 export class SellerBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number; perSecond: number }>();
-  constructor(private readonly burst = seed.burst) {}
+  constructor(
+    private readonly burst = seed.burst,
+    private readonly perSecond = seed.perSecond,
+  ) {}
 
   /** Milliseconds to wait before the next request of this seller may go; the token is taken. */
   reserve(seller: string, now = Date.now()): number {
-    const b = this.buckets.get(seller) ?? { tokens: this.burst, at: now, perSecond: seed.perSecond };
+    const b = this.buckets.get(seller) ?? { tokens: this.burst, at: now, perSecond: this.perSecond };
     b.tokens = Math.min(this.burst, b.tokens + ((now - b.at) / 1000) * b.perSecond);
     b.at = now;
     b.tokens -= 1;
@@ -55,7 +60,7 @@ export class SellerBuckets {
 
   /** After a 429 the bucket is empty whatever we counted. */
   drain(seller: string, now = Date.now()): number {
-    const b = this.buckets.get(seller) ?? { tokens: 0, at: now, perSecond: seed.perSecond };
+    const b = this.buckets.get(seller) ?? { tokens: 0, at: now, perSecond: this.perSecond };
     b.tokens = Math.min(b.tokens, 0);
     b.at = now;
     this.buckets.set(seller, b);
@@ -78,18 +83,20 @@ async function errorCodeOf(res: Response): Promise<{ code: string; details: stri
 }
 
 export class SpApiClient {
-  readonly buckets = new SellerBuckets();
+  readonly buckets: SellerBuckets;
   constructor(
     private readonly cfg: AmazonAppConfig,
     private readonly deps: SpApiDeps,
-  ) {}
+  ) {
+    this.buckets = new SellerBuckets(deps.limits?.burst ?? seed.burst, deps.limits?.perSecond ?? seed.perSecond);
+  }
 
   private async throttle(seller: string, what: string): Promise<void> {
     const wait = this.buckets.reserve(seller);
     if (wait === 0) return;
     if (wait > this.deps.maxThrottleWaitMs) {
       this.buckets.release(seller);
-      throw new ProviderError('RATE_LIMITED', `Amazon ${what}: local rate limit (5 requests/s) reached`, { retryAfterMs: wait });
+      throw new ProviderError('RATE_LIMITED', `Amazon ${what}: local rate limit (${this.deps.limits?.perSecond ?? seed.perSecond} requests/s) reached`, { retryAfterMs: wait });
     }
     await new Promise((r) => setTimeout(r, wait));
   }

@@ -25,6 +25,7 @@ import {
 } from './mapping.ts';
 import { buildAuthorizeUrl, exchangeCode, parseCallback, refreshCredentials } from './oauth.ts';
 import * as Q from './queries.ts';
+import { bulkUpsertShopify } from './bulkPush.ts';
 import { normalizeShopifyWebhook, verifyShopifyWebhook, webhookShop } from './webhooks.ts';
 
 export interface ShopifyConnectorOptions {
@@ -255,6 +256,7 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     upsertProduct,
     deleteProduct,
     findRemoteProduct,
+    bulkUpsert: (ctx, products, known) => bulkUpsertShopify({ gql, http, firstLocation, upsertProduct, findRemoteProduct }, ctx, products, known),
 
     verifyWebhook: (rawBody, headers) => verifyShopifyWebhook(cfg.clientSecret, rawBody, headers),
     isWebhookPing: () => false,

@@ -2,6 +2,13 @@
 // number or a name another part of Synq may read without knowing Shopify.
 import type { ProviderFacts } from '../types.ts';
 
+/**
+ * How many productSet lines a bulk mutation works through per second. Shopify publishes no
+ * figure (its bulk import guide only says operations are asynchronous and one bulk mutation runs
+ * per shop at a time in 2025-01); this is the rate the fake models, so a bulk push has a floor.
+ */
+export const SHOPIFY_BULK_LINES_PER_SECOND = 200;
+
 export const SHOPIFY_FACTS: ProviderFacts = {
   id: 'shopify',
   displayName: 'Shopify',
@@ -30,6 +37,15 @@ export const SHOPIFY_FACTS: ProviderFacts = {
   ],
   // Every delivery is signed with the app's client secret and names its shop.
   webhookSigning: 'app-secret',
+  // Bulk mutation via a staged JSONL upload: one operation per shop at a time; 10,000 productSet
+  // lines (~5 MB, far below the 100 MB file limit) per operation keep each lease short. The
+  // handful of GraphQL calls around an operation cost ~30 points, nothing next to the bucket.
+  bulkPush: {
+    path: 'bulkOperationRunMutation',
+    maxItemsPerCall: 10_000,
+    maxItemsPerOperation: 10_000,
+    floor: { kind: 'items-per-second', perSecond: SHOPIFY_BULK_LINES_PER_SECOND },
+  },
 };
 
 /** Shopify rejects a single query whose requested cost exceeds this, whatever the bucket holds. */

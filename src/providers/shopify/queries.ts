@@ -153,3 +153,54 @@ export const FIND_PRODUCT_BY_SKU = {
       products(first: 1, query: $query) { nodes { id } }
     }`,
 };
+
+/** 10 + stagedTargets 1 + parameters 1 + userErrors 1. */
+export const STAGED_UPLOADS_CREATE = {
+  cost: 13,
+  query: /* GraphQL */ `
+    mutation SynqStagedUpload($input: [StagedUploadInput!]!) {
+      stagedUploadsCreate(input: $input) {
+        stagedTargets { url parameters { name value } }
+        userErrors { field message }
+      }
+    }`,
+};
+
+/** 10 + bulkOperation 1 + userErrors 1. */
+export const BULK_OPERATION_RUN_MUTATION = {
+  cost: 12,
+  query: /* GraphQL */ `
+    mutation SynqBulkRun($mutation: String!, $stagedUploadPath: String!) {
+      bulkOperationRunMutation(mutation: $mutation, stagedUploadPath: $stagedUploadPath) {
+        bulkOperation { id status }
+        userErrors { field message code }
+      }
+    }`,
+};
+
+/** The mutation each JSONL line runs (its variables are the line). */
+export const BULK_PRODUCT_SET_LINE = /* GraphQL */ `
+  mutation SynqBulkProductSet($input: ProductSetInput!) {
+    productSet(input: $input) {
+      product { id variants(first: 250) { nodes { id sku } } }
+      userErrors { field message code }
+    }
+  }`;
+
+/** node 1 (+ the BulkOperation fragment's scalars, 0). */
+export const BULK_OPERATION_NODE = {
+  cost: 2,
+  query: /* GraphQL */ `
+    query SynqBulkOperation($id: ID!) {
+      node(id: $id) { ... on BulkOperation { id status errorCode objectCount url } }
+    }`,
+};
+
+/** currentBulkOperation 1. */
+export const CURRENT_BULK_MUTATION = {
+  cost: 2,
+  query: /* GraphQL */ `
+    query SynqCurrentBulkMutation {
+      currentBulkOperation(type: MUTATION) { id status }
+    }`,
+};

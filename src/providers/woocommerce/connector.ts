@@ -18,6 +18,7 @@ import { WooRestClient } from './http.ts';
 import { createKeyAuthorization } from './keyAuth.ts';
 import { orderFromWoo } from './mapping.ts';
 import { deleteProduct, findRemoteProduct, upsertProduct } from './products.ts';
+import { bulkUpsertProducts } from './bulkPush.ts';
 import { isWooPing, normalizeWooWebhook, verifyWooWebhook } from './webhooks.ts';
 import { header } from '../../lib/headers.ts';
 
@@ -147,6 +148,7 @@ export function createWooCommerceConnector(cfg: WooCommerceAppConfig, opts: WooC
     upsertProduct: (ctx, product, remoteId) => upsertProduct(client, ctx, product, remoteId),
     deleteProduct: (ctx, remoteId) => deleteProduct(client, ctx, remoteId),
     findRemoteProduct: (ctx, skus) => findRemoteProduct(client, ctx, skus),
+    bulkUpsert: (ctx, products, known) => bulkUpsertProducts(client, ctx, products, known),
 
     verifyWebhook: verifyWooWebhook,
     isWebhookPing: isWooPing,

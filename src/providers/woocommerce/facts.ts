@@ -21,6 +21,9 @@ export const WOOCOMMERCE_FACTS: ProviderFacts = {
   webhookTopics: ['order.created', 'order.updated', 'product.updated', 'product.deleted'],
   // Each webhook is signed with the secret given when it is created: Synq picks one per connection.
   webhookSigning: 'connection-secret',
+  // products/batch: 100 objects per call (413 above). WooCommerce publishes no rate limit, so the
+  // floor is the store's own time per batch call (the bench measures it at the fake).
+  bulkPush: { path: 'products/batch', maxItemsPerCall: 100, maxItemsPerOperation: 1000, floor: null },
 };
 
 /** REST v3 lives under the store's WordPress REST root. */

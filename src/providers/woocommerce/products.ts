@@ -108,7 +108,7 @@ async function listVariations(client: WooRestClient, ctx: ConnectionContext, pro
   }
 }
 
-async function syncVariations(client: WooRestClient, ctx: ConnectionContext, productId: number, wanted: WooVariationBody[]): Promise<Record<string, string>> {
+export async function syncVariations(client: WooRestClient, ctx: ConnectionContext, productId: number, wanted: WooVariationBody[]): Promise<Record<string, string>> {
   const existing = await listVariations(client, ctx, productId);
   const bySku = new Map(existing.filter((v) => v.sku).map((v) => [v.sku!, v.id]));
   const create = wanted.filter((v) => !bySku.has(v.sku));

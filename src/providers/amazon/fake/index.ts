@@ -9,11 +9,13 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_CONTRACT_PATH, loadListingsContract } from './contract.ts';
 import { handleListings, type ListingsDeps } from './listingsApi.ts';
+import { DEFAULT_ORDERS_OPTIONS, FakeOrderBook, handleOrders, type NewFakeOrder, type OrdersDeps, type OrdersFakeOptions } from './ordersApi.ts';
 import { handleConsent, handleToken, type LwaFakeOptions } from './lwa.ts';
 import { FakeWorld, type FailureInjection, type FakeIssue, type FakeListing, type FakeStats, type HttpAnswer } from './state.ts';
 import { readBody } from '../../fakeHttp.ts';
 
 export type { FailureInjection, FakeIssue, FakeStats } from './state.ts';
+export type { FakeOrder, NewFakeOrder } from './ordersApi.ts';
 
 export interface AmazonFakeOptions {
   port?: number;
@@ -30,6 +32,8 @@ export interface AmazonFakeOptions {
   /** GETs that still show an ACCEPTED listing as processing (default 1). */
   processingReads?: number;
   rate?: { perSecond: number; burst: number };
+  /** Orders API page sizes and usage plans (default: Amazon's, ordersModel.ts). */
+  orders?: Partial<OrdersFakeOptions>;
   log?: (line: string) => void;
 }
 
@@ -52,6 +56,8 @@ export interface AmazonFake {
   /** False when the contract file was missing and requests run unvalidated. */
   schemaValidated: boolean;
   readonly stats: FakeStats;
+  /** The sellers' orders served by the Orders API (put places one, update changes its status). */
+  readonly orders: FakeOrderBook;
   /** The seller id the next consent approves as (default: a random one). */
   setNextSeller(id: string): void;
   seller(id: string): SellerSnapshot;
@@ -107,6 +113,9 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     opts: { processingReads: opts.processingReads ?? 1, rate: opts.rate ?? { perSecond: 5, burst: 10 } },
   };
 
+  const book = new FakeOrderBook();
+  const ordersDeps: OrdersDeps = { world, book, log, opts: { ...DEFAULT_ORDERS_OPTIONS, ...opts.orders } };
+
   const snapshot = (id: string): SellerSnapshot => {
     const s = world.seller(id);
     return { id, revoked: s.revoked, listings: [...s.listings.values()].map((l) => structuredClone(l)) };
@@ -118,6 +127,7 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     if (area === 'stats' && method === 'GET') return { status: 200, body: { ...world.stats, schemaValidated: contract !== null } };
     if (area === 'reset' && method === 'POST') {
       world.reset();
+      book.reset();
       return { status: 200, body: { ok: true } };
     }
     if (area === 'next-seller' && method === 'POST' && typeof body.sellerId === 'string') {
@@ -138,6 +148,9 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
         world.revoke(id);
         return { status: 200, body: { ok: true } };
       }
+      if (sub === 'orders' && method === 'POST' && Array.isArray(body.items)) {
+        return { status: 201, body: book.put(id, body as unknown as NewFakeOrder).order };
+      }
       if (sub === 'issues' && method === 'POST' && typeof body.sku === 'string' && Array.isArray(body.issues)) {
         world.seller(id).queuedIssues.set(body.sku, body.issues as FakeIssue[]);
         return { status: 200, body: { ok: true } };
@@ -157,6 +170,10 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     if (path.startsWith('/listings/')) {
       const token = req.headers['x-amz-access-token'];
       return handleListings(listingsDeps, method, url, typeof token === 'string' ? token : undefined, raw);
+    }
+    if (path.startsWith('/orders/')) {
+      const token = req.headers['x-amz-access-token'];
+      return handleOrders(ordersDeps, method, url, typeof token === 'string' ? token : undefined);
     }
     return { status: 404, body: { errors: [{ code: 'NOT_FOUND', message: 'Resource not found' }] } };
   }
@@ -192,6 +209,7 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     get stats() {
       return { ...world.stats };
     },
+    orders: book,
     setNextSeller: (id) => {
       world.nextSeller = id;
     },
@@ -217,7 +235,10 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
       });
       return { status: res.status, body: await res.text() };
     },
-    reset: () => world.reset(),
+    reset: () => {
+      world.reset();
+      book.reset();
+    },
     close: async () => {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -111,7 +111,8 @@ function itemJson(l: FakeListing, included: string[]): Json {
   return out;
 }
 
-function take(world: FakeWorld, key: string, rate: ListingsFakeOptions['rate'], now = Date.now()): boolean {
+/** One request from the bucket `key` (seller and operation); false when it is empty. The Orders API fake shares it. */
+export function take(world: FakeWorld, key: string, rate: ListingsFakeOptions['rate'], now = Date.now()): boolean {
   const b = world.buckets.get(key) ?? { tokens: rate.burst, at: now };
   b.tokens = Math.min(rate.burst, b.tokens + ((now - b.at) / 1000) * rate.perSecond);
   b.at = now;

@@ -15,6 +15,7 @@ import {
 import { LeakyBucket, MAX_SINGLE_QUERY_COST, queryCost } from './cost.ts';
 import { productDelete, productSet, webhookSubscriptionCreate, webhookSubscriptionDelete } from './mutations.ts';
 import type { LoadedSchema } from './schema.ts';
+import type { FakeBulk } from './bulk.ts';
 import type { FakeStore } from './state.ts';
 import { queryRoot } from './views.ts';
 
@@ -31,6 +32,7 @@ export interface GraphqlDeps {
   schema: LoadedSchema;
   bucket: LeakyBucket;
   currency: string;
+  bulk: FakeBulk;
 }
 
 const INVALID_TOKEN = { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' };
@@ -119,6 +121,10 @@ export function handleGraphql(deps: GraphqlDeps, shopDomain: string, token: stri
     productDelete: (args: { input: { id: string } }) => ({ ...productDelete(shop, args.input), shop: root.shop }),
     webhookSubscriptionCreate: (args: Parameters<typeof webhookSubscriptionCreate>[2]) => webhookSubscriptionCreate(store, shop, args),
     webhookSubscriptionDelete: (args: { id: string }) => webhookSubscriptionDelete(shop, args),
+    stagedUploadsCreate: (args: { input: Parameters<FakeBulk['stagedUploadsCreate']>[1] }) => deps.bulk.stagedUploadsCreate(shop, args.input),
+    bulkOperationRunMutation: (args: { mutation: string; stagedUploadPath: string }) => deps.bulk.run(shop, args.mutation, args.stagedUploadPath, Date.now()),
+    currentBulkOperation: () => deps.bulk.current(shop, Date.now()),
+    node: (args: { id: string }) => deps.bulk.node(shop, args.id, Date.now()),
   };
   const result = execute({ schema: schema.schema, document: doc, rootValue, variableValues: variables, operationName });
   if (result instanceof Promise) throw new Error('fake resolvers are synchronous');

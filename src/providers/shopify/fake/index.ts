@@ -10,6 +10,8 @@ import { loadSchema } from './schema.ts';
 import { FakeStore, isShopDomain, type FailureInjection, type FakeOrder, type FakeStats } from './state.ts';
 import { orderPayload, sendWebhook, storeOrder, type DeliveryResult, type OrderInput } from './webhooksOut.ts';
 import { jsonObject as jsonBody, readBody } from '../../fakeHttp.ts';
+import { FakeBulk, MAX_STAGED_FILE_BYTES } from './bulk.ts';
+import { SHOPIFY_BULK_LINES_PER_SECOND } from '../facts.ts';
 
 export type { FailureInjection, FailureKind, FakeStats } from './state.ts';
 export type { DeliveryResult, OrderInput } from './webhooksOut.ts';
@@ -27,6 +29,10 @@ export interface ShopifyFakeOptions {
   refreshTokenTtlSeconds?: number;
   /** Default: Standard plan, 2000 points, 100 points/s. */
   bucket?: { maximumAvailable: number; restoreRate: number };
+  /** Bulk mutation lines processed per second (default: SHOPIFY_FACTS.bulkPush's modelled rate). */
+  bulkLinesPerSecond?: number;
+  /** Largest staged bulk file (default Shopify's 100 MB). */
+  maxStagedFileBytes?: number;
   log?: (line: string) => void;
 }
 
@@ -45,6 +51,8 @@ export interface ShopifyFake {
   /** False when Shopify's schema file was missing and requests run unvalidated. */
   schemaValidated: boolean;
   readonly stats: FakeStats;
+  /** Bulk requests refused for breaking a limit known in advance (file size): the bench expects 0. */
+  readonly bulkRejectedForLimit: number;
   shops(): string[];
   shop(domain: string): ShopSnapshot;
   /** Products created per variant SKU in a shop (a count above 1 is a duplicate push). */
@@ -91,7 +99,9 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
     refreshTokenTtlSeconds: opts.refreshTokenTtlSeconds ?? 90 * 24 * 3600,
     log,
   };
-  const gqlDeps = { store, schema, bucket, currency: 'USD' };
+  let baseUrl = '';
+  const bulk = new FakeBulk({ store, schema, currency: 'USD', baseUrl: () => baseUrl, linesPerSecond: opts.bulkLinesPerSecond ?? SHOPIFY_BULK_LINES_PER_SECOND, maxFileBytes: opts.maxStagedFileBytes ?? MAX_STAGED_FILE_BYTES });
+  const gqlDeps = { store, schema, bucket, currency: 'USD', bulk };
 
   const snapshot = (domain: string): ShopSnapshot => {
     const s = store.shop(domain);
@@ -171,6 +181,11 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean);
     if (parts[0] === '_control') return control(method, parts.slice(1), raw);
+    if (parts[0] === '_staged' && parts[1] === 'upload' && method === 'POST') {
+      const ct = req.headers['content-type'];
+      return bulk.upload(typeof ct === 'string' ? ct : undefined, Buffer.from(raw, 'utf8'));
+    }
+    if (parts[0] === '_bulk' && parts[1] === 'results' && parts[2] !== undefined && method === 'GET') return bulk.resultFile(parts[2]);
     if (parts[0] !== 'shops' || parts[1] === undefined) return { status: 404, body: { errors: 'Not Found' } };
     const shop = decodeURIComponent(parts[1]).toLowerCase();
     if (!isShopDomain(shop)) return { status: 404, body: { errors: 'Not Found' } };
@@ -194,7 +209,8 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
       let answer: HttpAnswer;
       try {
         const url = new URL(req.url ?? '/', 'http://fake.invalid');
-        answer = await route(req, url, await readBody(req));
+        // The staged-upload bucket takes bulk variable files up to 100 MB (it answers EntityTooLarge above).
+        answer = await route(req, url, await readBody(req, url.pathname.startsWith('/_staged/') ? (opts.maxStagedFileBytes ?? MAX_STAGED_FILE_BYTES) + 1024 * 1024 : undefined));
       } catch (err) {
         answer = { status: 400, body: { errors: err instanceof Error ? err.message : 'Bad Request' } };
       }
@@ -220,6 +236,7 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
   const addr = server.address() as AddressInfo;
   const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   const url = `http://${host}:${addr.port}`;
+  baseUrl = url;
   log(`shopify fake listening on ${url} (schema: ${schema.validated ? schema.source : 'NOT VALIDATED'})`);
 
   const api: ShopifyFake = {
@@ -228,6 +245,9 @@ export async function startShopifyFake(opts: ShopifyFakeOptions): Promise<Shopif
     schemaValidated: schema.validated,
     get stats() {
       return { ...store.stats };
+    },
+    get bulkRejectedForLimit() {
+      return bulk.rejectedForLimit;
     },
     shops: () => [...store.shops.keys()],
     shop: snapshot,

@@ -78,8 +78,10 @@ describe('WooCommerce fake', () => {
     expect(body.create[0]!.error).toBeUndefined();
     expect(body.create[1]!.error?.code).toBe('product_invalid_sku');
     expect(body.update[0]!.error?.code).toBe('woocommerce_rest_product_invalid_id');
+    const tooLarge = fake.stats.batchTooLarge;
     const big = await rest('batch', '/products/batch', auth, { method: 'POST', body: { create: Array.from({ length: 101 }, (_, i) => ({ name: `P${i}` })) } });
     expect(big.status).toBe(413);
+    expect(fake.stats.batchTooLarge).toBe(tooLarge + 1);
     expect(await big.json()).toMatchObject({ code: 'woocommerce_rest_request_entity_too_large', data: { status: 413 } });
   });
 

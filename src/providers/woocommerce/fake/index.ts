@@ -22,6 +22,12 @@ export interface WooFakeOptions {
   autoApprove?: boolean;
   /** Real stores insist on an https callback_url; Synq in tests and the sandbox is plain http. */
   allowHttpCallback?: boolean;
+  /**
+   * Store-side time per object of a batch call, answered after it (0 by default). WooCommerce
+   * publishes no rate limit; what bounds a batch push is how long the store takes per product,
+   * which the bench models with this.
+   */
+  batchItemMs?: number;
   log?: (line: string) => void;
 }
 
@@ -53,6 +59,8 @@ export interface WooCommerceFake {
   updateOrder(store: string, id: number, status: string): Promise<{ order: FakeOrder; deliveries: DeliveryResult[] }>;
   sendWebhook(store: string, topic: string, payload: unknown, opts?: { deliveryId?: string }): Promise<DeliveryResult[]>;
   revokeKeys(store: string): void;
+  /** REST keys for a store without the browser flow (benchmarks): what the key flow would POST. */
+  issueKeys(store: string, appName: string): { consumerKey: string; consumerSecret: string };
   injectFailure(failure: FailureInjection): void;
   /** Resolves once every webhook delivery started so far has finished. */
   idle(): Promise<void>;
@@ -176,7 +184,14 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
     }
     if (rest.startsWith('/wp-json/wc/v3/')) {
       const auth = req.headers.authorization;
-      return handleRest(restDeps, store, method, rest.slice('/wp-json/wc/v3'.length), url.searchParams, typeof auth === 'string' ? auth : undefined, raw);
+      const answer = handleRest(restDeps, store, method, rest.slice('/wp-json/wc/v3'.length), url.searchParams, typeof auth === 'string' ? auth : undefined, raw);
+      const itemMs = opts.batchItemMs ?? 0;
+      if (itemMs > 0 && answer.status === 200 && rest.endsWith('/batch') && typeof answer.body === 'object' && answer.body !== null) {
+        const b = answer.body as Record<string, unknown>;
+        const items = ['create', 'update', 'delete'].reduce((n, k) => n + (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0), 0);
+        await new Promise((r) => setTimeout(r, items * itemMs));
+      }
+      return answer;
     }
     return { status: 404, body: { code: 'rest_no_route', message: 'No route was found matching the URL and request method.', data: { status: 404 } } };
   }
@@ -215,6 +230,10 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
     updateOrder,
     sendWebhook,
     revokeKeys,
+    issueKeys: (name, appName) => {
+      const key = world.issueKey(name, appName, 'read_write');
+      return { consumerKey: key.consumerKey, consumerSecret: key.consumerSecret };
+    },
     injectFailure: (f) => {
       world.failures.push({ ...f });
     },

@@ -150,6 +150,7 @@ function validate(deps: RestDeps, route: string, method: string, query: Json, bo
     const count = ['create', 'update', 'delete'].reduce((n, k) => n + (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0), 0);
     if (count > BATCH_LIMIT) {
       deps.world.stats.validatedRequests += 1;
+      deps.world.stats.batchTooLarge += 1;
       return { answer: wcError(413, 'woocommerce_rest_request_entity_too_large', `Unable to accept more than ${BATCH_LIMIT} items for this request.`), route: r.route };
     }
   }

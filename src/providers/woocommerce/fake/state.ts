@@ -125,6 +125,8 @@ export interface FakeStoreData {
 }
 
 export interface FakeStats {
+  /** Batch calls refused with 413 for carrying more than 100 objects (a limit known in advance). */
+  batchTooLarge: number;
   /** REST requests checked against the schema derived from the contract. */
   validatedRequests: number;
   /** REST requests handled without a schema check (must stay 0 when the contract is present). */
@@ -152,7 +154,7 @@ export const hex40 = () => randomBytes(20).toString('hex');
 
 export class FakeWorld {
   stores = new Map<string, FakeStoreData>();
-  stats: FakeStats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
+  stats: FakeStats = { batchTooLarge: 0, validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
   failures: FailureInjection[] = [];
   private nextKeyId = 1;
 
@@ -183,7 +185,7 @@ export class FakeWorld {
   reset(): void {
     this.stores.clear();
     this.failures = [];
-    this.stats = { validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
+    this.stats = { batchTooLarge: 0, validatedRequests: 0, unvalidatedRequests: 0, invalidRequests: 0, keysIssued: 0, webhooksSent: 0, webhookFailures: 0, pings: 0, imagesDownloaded: 0 };
   }
 }
 
