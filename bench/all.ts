@@ -42,8 +42,8 @@ const BENCHES: BenchDef[] = [
   {
     name: 'webhook',
     file: 'webhookLoad.ts',
-    // Growth: the same load with the outbox already holding 10× / 100× a run's rows.
-    args: ['--json', ...runs, ...(QUICK ? ['--seconds', '2', '--prefill', '0,20000'] : ['--seconds', '10', '--prefill', '0,1000000'])],
+    // Growth: the same load with the outbox already holding ~10× the rows one 10 s run writes (~30k).
+    args: ['--json', ...runs, ...(QUICK ? ['--seconds', '2', '--prefill', '0,20000'] : ['--seconds', '10', '--prefill', '0,300000'])],
     limitSeconds: QUICK ? 600 : 3600,
   },
   {

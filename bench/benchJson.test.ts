@@ -23,6 +23,14 @@ describe('bench JSON lines', () => {
     expect(results[0]!.rows[0]!.value).toBeNaN();
   });
 
+  it('accepts a run count instead of per-run figures', () => {
+    const line = 'BENCH_JSON {"bench":"bulk","rows":[{"name":"bulk push shopify","value":1.1,"unit":"× floor","min":1.05,"max":1.2,"runs":3,"baseline":"rate-limit floor","baselineValue":50,"target":"≤ 1.2×","met":true,"notes":""}]}';
+    const { results, errors } = parseBenchOutput(line);
+    expect(errors).toEqual([]);
+    expect(results[0]!.rows[0]!.runs).toHaveLength(3);
+    expect(renderTable(results)).toContain('| bulk | bulk push shopify | 1.10 × floor | 1.05–1.20 | 3 | rate-limit floor: 50.00 | ≤ 1.2× | yes |');
+  });
+
   it('computes medians, nearest-rank quantiles and target checks', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);

@@ -96,6 +96,16 @@ function isRow(v: unknown): v is BenchRow {
 }
 
 /**
+ * `runs` is every run's figure; a bench may send only how many runs it made (a count), kept
+ * as that many unknown (NaN) figures so the table still shows the count.
+ */
+function runsOf(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map((x: unknown) => x ?? NaN);
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1000) return Array<number>(v).fill(NaN);
+  return v;
+}
+
+/**
  * Every BENCH_JSON line in a child's output. A malformed line is reported, not skipped
  * silently: a bench whose figures vanish must show up as an error in the table.
  */
@@ -107,7 +117,7 @@ export function parseBenchOutput(output: string): { results: BenchResult[]; erro
     try {
       const v = JSON.parse(line.slice(BENCH_JSON_PREFIX.length)) as { bench?: unknown; rows?: unknown };
       // JSON has no NaN: a figure that could not be measured arrives as null.
-      const rows = Array.isArray(v.rows) ? v.rows.map((r: Record<string, unknown>) => ({ ...r, value: r.value ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, runs: Array.isArray(r.runs) ? r.runs.map((x: unknown) => x ?? NaN) : r.runs })) : null;
+      const rows = Array.isArray(v.rows) ? v.rows.map((r: Record<string, unknown>) => ({ ...r, value: r.value ?? NaN, min: r.min ?? NaN, max: r.max ?? NaN, runs: runsOf(r.runs) })) : null;
       if (typeof v.bench !== 'string' || rows === null || !rows.every(isRow)) {
         errors.push(`malformed BENCH_JSON line: ${line.slice(0, 200)}`);
         continue;

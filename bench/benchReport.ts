@@ -68,6 +68,16 @@ export function renderReport(r: Report): string {
   ];
   if (r.errors.length > 0) out.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
   out.push(
+    '## Reading the growth rows',
+    '',
+    '- Webhook ingest `outbox +N rows`: the same load with the outbox already holding N processed rows. An ingest writes one heap',
+    '  tuple (appended: O(1)) and one entry in the unique (connection, dedupe key) B-tree (O(log n)); the pending-only',
+    "  partial index does not grow with processed history. So the ratio should stay flat until that index outgrows",
+    "  shared_buffers and inserts start reading pages from disk: if the ratio falls at the larger prefill, look there first.",
+    '- Fan-out `N×3` at several N: tasks/s should stay flat (each task touches its own rows; group commit only gets',
+    '  fuller with more backlog); latency p50/p99 grows linearly with N because the whole batch is enqueued at once and',
+    '  waits its turn (latency ≈ position in the queue / tasks/s).',
+    '',
     '## Reproduce',
     '',
     '`npm run bench` (flags: `--runs N`, `--only a,b`, `--skip a,b`, `--quick`, `--no-write`), or one bench at a time:',

@@ -11,6 +11,12 @@
 // so there API, worker, fakes and the baseline worker share this process.
 // Reported: tasks/s, ratio to the baseline (target ≥ 0.5×), enqueue→provider latency p50/p99
 // (the fake's receipt of the product minus the 202 of its push), CPU per task.
+// SQL statements per task are not reported: pg_stat_statements is not installed here, and
+// pg_stat_database's counters lag by up to 10 s for idle backends on PostgreSQL 15.
+//
+// Debugging aids: SYNQ_BENCH_DEBUG=1 (latency per provider), SYNQ_BENCH_PROF=<dir> (V8 CPU
+// profiles of the worker processes), SYNQ_BENCH_CHILD_LOG=<file> with SYNQ_BENCH_LOG_LEVEL=debug
+// (the workers' log lines, e.g. "task completed" with its ms).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

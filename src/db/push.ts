@@ -98,6 +98,18 @@ export async function finishTargets(
     .where(inArray(pushTargets.id, ids));
 }
 
+/** Targets that succeeded, each with its own remote id and status, marked in one statement. */
+export async function finishSucceeded(db: Queryable, rows: readonly { id: string; remoteId: string | null; remoteStatus: string | null }[]): Promise<void> {
+  if (rows.length === 0) return;
+  const list = sql.join(
+    rows.map((r) => sql`(${r.id}::uuid, ${r.remoteId}::text, ${r.remoteStatus}::text)`),
+    sql`, `,
+  );
+  await db.execute(sql`
+    UPDATE push_targets AS t SET status = 'succeeded', remote_id = v.remote_id, remote_status = v.remote_status, error = NULL, updated_at = ${new Date().toISOString()}::timestamptz
+    FROM (VALUES ${list}) AS v(id, remote_id, remote_status) WHERE t.id = v.id`);
+}
+
 /** The newest claimed target decides the action (a DELETE after an UPSERT wins, and vice versa). */
 export function latestAction(targets: TargetRow[]): PushAction {
   return [...targets].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : 1))[0]!.action;
@@ -123,16 +135,28 @@ export async function getLinks(db: Queryable, pairs: readonly PushPair[]): Promi
   return new Map(rows.map((r) => [`${r.productId}:${r.connectionId}`, r]));
 }
 
-export async function upsertLink(
-  db: Queryable,
-  row: { tenantId: string; productId: string; connectionId: string; remoteId: string; variantIds: Record<string, string>; pushedVersion: number | null },
-): Promise<void> {
+export interface NewLink {
+  tenantId: string;
+  productId: string;
+  connectionId: string;
+  remoteId: string;
+  variantIds: Record<string, string>;
+  pushedVersion: number | null;
+}
+
+export async function upsertLink(db: Queryable, row: NewLink): Promise<void> {
+  await upsertLinks(db, [row]);
+}
+
+/** Several links in one INSERT … ON CONFLICT (the push worker's grouped record). */
+export async function upsertLinks(db: Queryable, rows: readonly NewLink[]): Promise<void> {
+  if (rows.length === 0) return;
   await db
     .insert(productLinks)
-    .values(row)
+    .values([...rows])
     .onConflictDoUpdate({
       target: [productLinks.productId, productLinks.connectionId],
-      set: { remoteId: row.remoteId, variantIds: row.variantIds, pushedVersion: row.pushedVersion, updatedAt: new Date() },
+      set: { remoteId: sql`excluded.remote_id`, variantIds: sql`excluded.variant_ids`, pushedVersion: sql`excluded.pushed_version`, updatedAt: sql`now()` },
     });
 }
 

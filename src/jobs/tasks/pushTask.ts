@@ -10,7 +10,7 @@
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
-import { claimTargets, deleteLink, finishTargets, getLinks, latestAction, upsertLink, type LinkRow, type PushPair, type TargetRow } from '../../db/push.ts';
+import { claimTargets, deleteLink, finishSucceeded, finishTargets, getLinks, latestAction, upsertLinks, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
 import { toPushProduct, type Product } from '../../domain/product.ts';
 import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
@@ -53,11 +53,7 @@ export function pushBatchers(deps: Deps): Batchers {
   if (!b) {
     b = {
       claim: new KeyedGroupCommit((tenantId, pairs) => withTenant(deps.db, tenantId, (tx) => claimAndRead(tx, tenantId, pairs))),
-      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, async (tx) => {
-        const out: Next[] = [];
-        for (const item of items) out.push(await record(tx, deps, tenantId, item));
-        return out;
-      })),
+      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, (tx) => recordAll(tx, deps, tenantId, items))),
     };
     batchers.set(deps, b);
   }
@@ -139,25 +135,39 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
   }
 };
 
-async function record(tx: Tx, deps: Deps, tenantId: string, item: Recorded): Promise<Next> {
-  const { pair, targets, action, outcome, variantIds, version, attempt } = item;
-  const { productId, connectionId } = pair;
-  const ids = targets.map((t) => t.id);
-  if (outcome.ok) {
-    if (action === 'UPSERT' && outcome.remoteId) {
-      await upsertLink(tx, { tenantId, productId, connectionId, remoteId: outcome.remoteId, variantIds, pushedVersion: version });
-    } else if (action === 'DELETE') {
-      await deleteLink(tx, productId, connectionId);
+/**
+ * Step 3 for several tasks of one tenant. Successful upserts (the common case) take two
+ * statements for the whole group: one INSERT of their links, one UPDATE of their targets.
+ * Deletes and failures, rare, are written one by one in the same transaction.
+ */
+async function recordAll(tx: Tx, deps: Deps, tenantId: string, items: Recorded[]): Promise<Next[]> {
+  const links: NewLink[] = [];
+  const succeeded: { id: string; remoteId: string | null; remoteStatus: string | null }[] = [];
+  const out: Next[] = [];
+  for (const item of items) {
+    const { pair, targets, action, outcome } = item;
+    if (!outcome.ok) {
+      out.push(await recordFailure(tx, deps, tenantId, item, outcome.error));
+      continue;
     }
-    await finishTargets(tx, ids, 'succeeded', { remoteId: outcome.remoteId, error: null, remoteStatus: outcome.detail ?? null });
-    return { kind: 'succeeded' };
+    if (action === 'UPSERT' && outcome.remoteId) links.push({ tenantId, ...pair, remoteId: outcome.remoteId, variantIds: item.variantIds, pushedVersion: item.version });
+    else if (action === 'DELETE') await deleteLink(tx, pair.productId, pair.connectionId);
+    for (const t of targets) succeeded.push({ id: t.id, remoteId: outcome.remoteId, remoteStatus: outcome.detail ?? null });
+    out.push({ kind: 'succeeded' });
   }
-  const err = outcome.error;
+  await upsertLinks(tx, links);
+  await finishSucceeded(tx, succeeded);
+  return out;
+}
+
+async function recordFailure(tx: Tx, deps: Deps, tenantId: string, item: Recorded, err: ProviderError): Promise<Next> {
+  const { productId, connectionId } = item.pair;
+  const ids = item.targets.map((t) => t.id);
   if (err.code === 'INVALID_GRANT') {
     await finishTargets(tx, ids, 'failed', { error: 'Connection needs to be authorized again (REAUTH_REQUIRED)' });
     return { kind: 'failed' };
   }
-  const decision = decideRetry(deps.config.pushRetry, attempt, err);
+  const decision = decideRetry(deps.config.pushRetry, item.attempt, err);
   const message = `${err.code}: ${err.message}`.slice(0, 1000);
   if (decision.kind === 'retry') {
     await finishTargets(tx, ids, 'queued', { error: message });
