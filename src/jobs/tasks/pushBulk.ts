@@ -48,13 +48,19 @@ export const pushBulk: Task<'push-bulk'> = async (deps, data, tctx) => {
     return;
   }
   let pushed = 0;
-  while (!tctx.signal.aborted) {
-    const size = facts.maxItemsPerOperation;
-    const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimBulkTargets(tx, conn.id, size, leaseSeconds(facts, size)));
-    if (claimed.length === 0) break;
-    await pushChunk(deps, conn, connector, connector.bulkUpsert.bind(connector), claimed);
-    pushed += claimed.length;
-  }
+  const bulkUpsert = connector.bulkUpsert.bind(connector);
+  // operationsInFlight loops claim disjoint chunks (SKIP LOCKED): while one records and claims,
+  // the other's provider call runs.
+  const loop = async () => {
+    while (!tctx.signal.aborted) {
+      const size = facts.maxItemsPerOperation;
+      const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimBulkTargets(tx, conn.id, size, leaseSeconds(facts, size)));
+      if (claimed.length === 0) return;
+      await pushChunk(deps, conn, connector, bulkUpsert, claimed);
+      pushed += claimed.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, facts.operationsInFlight) }, loop));
   // Targets waiting out a retry backoff: wake this queue when the first one is due.
   const wake = await withTenant(deps.db, conn.tenantId, (tx) => nextBulkWakeSeconds(tx, conn.id));
   if (wake !== null) {

@@ -12,6 +12,8 @@ import { handleListings, type ListingsDeps } from './listingsApi.ts';
 import { handleConsent, handleToken, type LwaFakeOptions } from './lwa.ts';
 import { FakeWorld, type FailureInjection, type FakeIssue, type FakeListing, type FakeStats, type HttpAnswer } from './state.ts';
 import { readBody } from '../../fakeHttp.ts';
+import { FakeFeeds, FEEDS_PREFIX } from './feedsApi.ts';
+import { AMAZON_FEED_MESSAGES_PER_SECOND } from '../facts.ts';
 
 export type { FailureInjection, FakeIssue, FakeStats } from './state.ts';
 
@@ -30,6 +32,8 @@ export interface AmazonFakeOptions {
   /** GETs that still show an ACCEPTED listing as processing (default 1). */
   processingReads?: number;
   rate?: { perSecond: number; burst: number };
+  /** JSON_LISTINGS_FEED messages processed per second (default: AMAZON_FACTS.bulkPush's modelled rate). */
+  feedMessagesPerSecond?: number;
   log?: (line: string) => void;
 }
 
@@ -52,6 +56,8 @@ export interface AmazonFake {
   /** False when the contract file was missing and requests run unvalidated. */
   schemaValidated: boolean;
   readonly stats: FakeStats;
+  /** Feeds API calls refused with 429 for exceeding an operation's published rate. */
+  readonly feedsRateLimited: number;
   /** The seller id the next consent approves as (default: a random one). */
   setNextSeller(id: string): void;
   seller(id: string): SellerSnapshot;
@@ -107,6 +113,9 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     opts: { processingReads: opts.processingReads ?? 1, rate: opts.rate ?? { perSecond: 5, burst: 10 } },
   };
 
+  let baseUrl = '';
+  const feeds = new FakeFeeds(world, { messagesPerSecond: opts.feedMessagesPerSecond ?? AMAZON_FEED_MESSAGES_PER_SECOND, baseUrl: () => baseUrl });
+
   const snapshot = (id: string): SellerSnapshot => {
     const s = world.seller(id);
     return { id, revoked: s.revoked, listings: [...s.listings.values()].map((l) => structuredClone(l)) };
@@ -158,6 +167,17 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
       const token = req.headers['x-amz-access-token'];
       return handleListings(listingsDeps, method, url, typeof token === 'string' ? token : undefined, raw);
     }
+    if (path.startsWith(`${FEEDS_PREFIX}/`)) {
+      const token = req.headers['x-amz-access-token'];
+      const grant = typeof token === 'string' ? world.accessTokens.get(token) : undefined;
+      if (!grant || grant.expiresAt <= Date.now()) return { status: 403, body: { errors: [{ code: 'Unauthorized', message: 'Access to requested resource is denied.' }] } };
+      return feeds.handle(grant.seller, method, path, raw);
+    }
+    // The pre-signed S3 URL of a feed document (createFeedDocument / getFeedDocument).
+    if (path.startsWith('/_feeds/documents/')) {
+      const ct = req.headers['content-type'];
+      return feeds.document(method, decodeURIComponent(path.slice('/_feeds/documents/'.length)), typeof ct === 'string' ? ct : undefined, raw);
+    }
     return { status: 404, body: { errors: [{ code: 'NOT_FOUND', message: 'Resource not found' }] } };
   }
 
@@ -166,7 +186,8 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
       let answer: HttpAnswer;
       try {
         const url = new URL(req.url ?? '/', 'http://fake.invalid');
-        answer = route(req, url, await readBody(req));
+        // Feed documents may be large: 25,000 messages of a few hundred bytes each.
+        answer = route(req, url, await readBody(req, url.pathname.startsWith('/_feeds/') ? 64 * 1024 * 1024 : undefined));
       } catch (err) {
         answer = { status: 400, body: { errors: [{ code: 'InvalidInput', message: err instanceof Error ? err.message : 'Bad Request' }] } };
       }
@@ -180,11 +201,14 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const addr = server.address() as AddressInfo;
-  const baseUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  baseUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log(`amazon fake listening on ${baseUrl} (contract: ${contract ? contract.source : 'NOT VALIDATED'})`);
 
   return {
     url: baseUrl,
+    get feedsRateLimited() {
+      return feeds.rateLimited;
+    },
     appId: lwa.appId,
     clientId: lwa.clientId,
     clientSecret: lwa.clientSecret,
