@@ -58,6 +58,8 @@ export interface AmazonFake {
   readonly stats: FakeStats;
   /** Feeds API calls refused with 429 for exceeding an operation's published rate. */
   readonly feedsRateLimited: number;
+  /** An access token for a seller without the consent flow (benchmarks), valid `ttlSeconds`. */
+  issueAccessToken(seller: string, ttlSeconds?: number): string;
   /** The seller id the next consent approves as (default: a random one). */
   setNextSeller(id: string): void;
   seller(id: string): SellerSnapshot;
@@ -206,6 +208,7 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
 
   return {
     url: baseUrl,
+    issueAccessToken: (seller, ttlSeconds = 3600) => world.issueAccessToken(seller, ttlSeconds),
     get feedsRateLimited() {
       return feeds.rateLimited;
     },
