@@ -21,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { withTenant } from '../src/db/client.ts';
 import { insertConnection } from '../src/db/connections.ts';
@@ -36,7 +35,8 @@ import { CLIENT_ID, CLIENT_SECRET, connectorFor, install } from '../src/provider
 import type { Credentials } from '../src/providers/types.ts';
 import { WOOCOMMERCE_FACTS } from '../src/providers/woocommerce/facts.ts';
 import { AMAZON_FACTS, AMAZON_FEED_MESSAGES_PER_SECOND } from '../src/providers/amazon/facts.ts';
-import { startAmazonFake, type AmazonFake } from '../src/providers/amazon/fake/index.ts';
+import { amazonFakeEnv, startAmazonFake, type AmazonFake } from '../src/providers/amazon/fake/index.ts';
+import { scratchPostgres } from './scratchPostgres.ts';
 import { startWooCommerceFake, type WooCommerceFake } from '../src/providers/woocommerce/fake/index.ts';
 
 const { values } = parseArgs({
@@ -86,21 +86,9 @@ async function openDeps(kind: 'pglite' | 'postgres', dir: string, fakes: Fakes):
   let databaseUrl: string | undefined;
   let drop = async () => {};
   if (kind === 'postgres') {
-    const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `synq_bulk_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await scratchPostgres('synq_bulk');
+    databaseUrl = scratch.url;
+    drop = scratch.drop;
   }
   const config = loadConfig({
     NODE_ENV: 'development',
@@ -115,12 +103,7 @@ async function openDeps(kind: 'pglite' | 'postgres', dir: string, fakes: Fakes):
     SYNQ_SHOPIFY_SHOP_URL_TEMPLATE: fakes.shopify.shopUrlTemplate,
     WOOCOMMERCE_APP_NAME: 'Synq Bench',
     SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true',
-    AMAZON_APP_ID: fakes.amazon.appId,
-    AMAZON_CLIENT_ID: fakes.amazon.clientId,
-    AMAZON_CLIENT_SECRET: fakes.amazon.clientSecret,
-    SYNQ_AMAZON_SELLER_CENTRAL_URL: fakes.amazon.url,
-    SYNQ_AMAZON_LWA_URL: fakes.amazon.url,
-    SYNQ_AMAZON_SP_API_URL: fakes.amazon.url,
+    ...amazonFakeEnv(fakes.amazon),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   return { deps: await createDeps(config, { schedule: false, poolMax: 10 }), drop };

@@ -13,7 +13,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { rowsOf } from '../src/db/client.ts';
 import { insertConnection } from '../src/db/connections.ts';
@@ -21,6 +20,7 @@ import { createDeps } from '../src/deps.ts';
 import { buildApp } from '../src/http/app.ts';
 import { verifyHmacSha256 } from '../src/lib/signatures.ts';
 import { rawBodyOf, withRawBody } from '../src/http/routes/webhooks/rawBody.ts';
+import { scratchPostgres } from './scratchPostgres.ts';
 
 const { values } = parseArgs({
   options: {
@@ -89,21 +89,9 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
   let dropDb: (() => Promise<void>) | null = null;
   let databaseUrl: string | undefined;
   if (kind === 'postgres') {
-    const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `synq_bench_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    dropDb = async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await scratchPostgres('synq_bench');
+    databaseUrl = scratch.url;
+    dropDb = scratch.drop;
   }
   const config = loadConfig({
     // development: secrets not given here (feed keys) are generated into the scratch data dir.

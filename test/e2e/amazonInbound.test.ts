@@ -7,7 +7,7 @@ import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionByPublicId, transitionConnection } from '../../src/db/connections.ts';
 import { auditLog } from '../../src/db/schema.ts';
-import { startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
+import { amazonFakeEnv, startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
 import { orderChangeNotification } from '../../src/providers/amazon/fake/notifications.ts';
 import { openCredentials } from '../../src/providers/connectionContext.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
@@ -23,12 +23,7 @@ beforeAll(async () => {
   svc = await startService({
     worker: true,
     env: {
-      AMAZON_APP_ID: fake.appId,
-      AMAZON_CLIENT_ID: fake.clientId,
-      AMAZON_CLIENT_SECRET: fake.clientSecret,
-      SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-      SYNQ_AMAZON_LWA_URL: fake.url,
-      SYNQ_AMAZON_SP_API_URL: fake.url,
+      ...amazonFakeEnv(fake),
     },
   });
 });

@@ -8,7 +8,7 @@ import { rowsOf, withTenant } from '../../src/db/client.ts';
 import { connectionByPublicId } from '../../src/db/connections.ts';
 import { insertProduct, type NewProduct } from '../../src/db/products.ts';
 import { chooseAmazonPath } from '../../src/providers/amazon/bulkFeed.ts';
-import { startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
+import { amazonFakeEnv, startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
 import { connectAmazonSeller, waitFor } from './flow.ts';
 
@@ -20,15 +20,7 @@ beforeAll(async () => {
   fake = await startAmazonFake({ autoApprove: true, feedMessagesPerSecond: 2000, log: () => {} });
   svc = await startService({
     worker: true,
-    env: {
-      AMAZON_APP_ID: fake.appId,
-      AMAZON_CLIENT_ID: fake.clientId,
-      AMAZON_CLIENT_SECRET: fake.clientSecret,
-      SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-      SYNQ_AMAZON_LWA_URL: fake.url,
-      SYNQ_AMAZON_SP_API_URL: fake.url,
-      SYNQ_AMAZON_ISSUE_POLL_MS: '20',
-    },
+    env: { ...amazonFakeEnv(fake), SYNQ_AMAZON_ISSUE_POLL_MS: '20' },
   });
 });
 afterAll(async () => {

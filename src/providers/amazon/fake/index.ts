@@ -77,6 +77,18 @@ export interface AmazonFake {
   close(): Promise<void>;
 }
 
+/** The environment that points Synq's Amazon connector at this fake. */
+export function amazonFakeEnv(fake: Pick<AmazonFake, 'appId' | 'clientId' | 'clientSecret' | 'url'>): Record<string, string> {
+  return {
+    AMAZON_APP_ID: fake.appId,
+    AMAZON_CLIENT_ID: fake.clientId,
+    AMAZON_CLIENT_SECRET: fake.clientSecret,
+    SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
+    SYNQ_AMAZON_LWA_URL: fake.url,
+    SYNQ_AMAZON_SP_API_URL: fake.url,
+  };
+}
+
 /** The event EventBridge delivers for an SP-API notification (source aws.partner/sellingpartnerapi.amazon). */
 export function eventBridgeEnvelope(notification: unknown): Record<string, unknown> {
   const type = typeof notification === 'object' && notification !== null ? (notification as { NotificationType?: unknown }).NotificationType : undefined;
