@@ -122,7 +122,9 @@ export async function bulkUpsertAmazon(deps: FeedDeps, ctx: ConnectionContext, p
     status = await deps.api.request(ctx, { what: 'getFeed', method: 'GET', path: `${FEEDS}/feeds/${encodeURIComponent(feed.feedId)}`, ownUsagePlan: true });
     if (['DONE', 'FATAL', 'CANCELLED'].includes(status.processingStatus)) break;
     if (Date.now() > deadline) throw new ProviderError('TIMEOUT', `Amazon feed ${feed.feedId} still ${status.processingStatus} at the deadline`);
-    await sleep(1000);
+    // getFeed allows 2/s per seller: a queued feed is asked every 2 s, the running one every second,
+    // so two feeds in flight stay at 1.5/s.
+    await sleep(status.processingStatus === 'IN_QUEUE' ? 2000 : 1000);
   }
   if (status.processingStatus === 'CANCELLED' || !status.resultFeedDocumentId) throw new ProviderError('UNAVAILABLE', `Amazon feed ${feed.feedId} ended ${status.processingStatus} without a report`);
   const doc = await deps.api.request<{ url: string }>(ctx, { what: 'getFeedDocument', method: 'GET', path: `${FEEDS}/documents/${encodeURIComponent(status.resultFeedDocumentId)}`, ownUsagePlan: true });

@@ -60,4 +60,17 @@ describe('Amazon fake Feeds API', () => {
     expect(report.issues).toEqual([expect.objectContaining({ messageId: 2, severity: 'ERROR' })]);
     expect(report.summary.messagesAccepted).toBe(1);
   });
+
+  it('processes one feed of a seller at a time', () => {
+    const f = new FakeFeeds(new FakeWorld(), { messagesPerSecond: 1, baseUrl: () => 'http://fake.invalid' });
+    const t0 = Date.now();
+    const doc = f.handle(SELLER, 'POST', '/feeds/2021-06-30/documents', JSON.stringify({ contentType: CT }), t0).body as { feedDocumentId: string };
+    const messages = [1, 2].map((messageId) => ({ messageId, sku: `S-${messageId}`, operationType: 'DELETE' }));
+    f.document('PUT', doc.feedDocumentId, CT, JSON.stringify({ header: { sellerId: SELLER, version: '2.0' }, messages }));
+    const create = () => (f.handle(SELLER, 'POST', '/feeds/2021-06-30/feeds', JSON.stringify({ feedType: 'JSON_LISTINGS_FEED', marketplaceIds: ['ATVPDKIKX0DER'], inputFeedDocumentId: doc.feedDocumentId }), t0).body as { feedId: string }).feedId;
+    const [a, b] = [create(), create()];
+    const state = (id: string, at: number) => (f.handle(SELLER, 'GET', `/feeds/2021-06-30/feeds/${id}`, '', at).body as { processingStatus: string }).processingStatus;
+    expect([state(a, t0 + 1000), state(b, t0 + 1000)]).toEqual(['IN_PROGRESS', 'IN_QUEUE']);
+    expect([state(a, t0 + 2000), state(b, t0 + 3000), state(b, t0 + 4000)]).toEqual(['DONE', 'IN_PROGRESS', 'DONE']);
+  });
 });

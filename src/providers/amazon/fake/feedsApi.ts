@@ -4,7 +4,8 @@
 // with the published rates (429 QuotaExceeded beyond). The document is checked against
 // listings-feed-schema-v2.json: a document that does not match as a whole is FATAL; a message that
 // does not match, or whose attributes Amazon would refuse, gets ERROR issues in the report and is
-// not applied. Amazon publishes no processing speed; the fake works through `messagesPerSecond`.
+// not applied. Amazon publishes no processing speed; the fake works through `messagesPerSecond`,
+// one feed of a seller at a time (IN_QUEUE while an earlier one runs).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -37,7 +38,10 @@ interface FakeFeed {
   documentId: string;
   messages: number;
   createdAt: number;
-  status: 'IN_PROGRESS' | 'DONE' | 'FATAL';
+  /** A seller's feeds are processed one after another: this one starts then and ends at doneAt. */
+  startAt: number;
+  doneAt: number;
+  status: 'IN_QUEUE' | 'IN_PROGRESS' | 'DONE' | 'FATAL';
   resultDocumentId: string | null;
 }
 
@@ -54,6 +58,8 @@ export class FakeFeeds {
   readonly #documents = new Map<string, FakeDocument>();
   readonly #feeds = new Map<string, FakeFeed>();
   readonly #buckets = new Map<string, { tokens: number; at: number }>();
+  /** Per seller: when its last queued feed is done. */
+  readonly #busyUntil = new Map<string, number>();
   readonly #document: ValidateFunction | null;
   readonly #message: ValidateFunction | null;
   #nextFeedId = 50_000_000_001;
@@ -138,7 +144,10 @@ export class FakeFeeds {
         messages = 0;
       }
       const id = String(this.#nextFeedId++);
-      this.#feeds.set(id, { id, seller, marketplaceId: ids[0] as string, documentId: body.inputFeedDocumentId as string, messages, createdAt: now, status: 'IN_PROGRESS', resultDocumentId: null });
+      const startAt = Math.max(now, this.#busyUntil.get(seller) ?? 0);
+      const doneAt = startAt + (messages / this.opts.messagesPerSecond) * 1000;
+      this.#busyUntil.set(seller, doneAt);
+      this.#feeds.set(id, { id, seller, marketplaceId: ids[0] as string, documentId: body.inputFeedDocumentId as string, messages, createdAt: now, startAt, doneAt, status: 'IN_QUEUE', resultDocumentId: null });
       return { status: 202, headers, body: { feedId: id } };
     }
     if (op === 'getFeed') {
@@ -178,7 +187,11 @@ export class FakeFeeds {
   }
 
   #advance(feed: FakeFeed, now: number): void {
-    if (feed.status !== 'IN_PROGRESS' || now - feed.createdAt < (feed.messages / this.opts.messagesPerSecond) * 1000) return;
+    if (feed.status === 'DONE' || feed.status === 'FATAL') return;
+    if (now < feed.doneAt) {
+      feed.status = now < feed.startAt ? 'IN_QUEUE' : 'IN_PROGRESS';
+      return;
+    }
     const report = this.#process(feed);
     const id = `amzn1.tortuga.4.na.${randomUUID()}`;
     this.#documents.set(id, { seller: feed.seller, contentType: 'application/json', content: JSON.stringify(report.body) });
