@@ -1,10 +1,13 @@
 // Bulk push at the rate-limit floor: N products pushed to each provider fake through the bulk
-// path (Shopify bulk mutation, WooCommerce products/batch) while the fake enforces its limits.
+// path (Shopify bulk mutation, WooCommerce products/batch, Amazon JSON_LISTINGS_FEED) while the
+// fake enforces its limits.
 // The floor comes from the same numbers the fake enforces:
 //   Shopify: N / lines-per-second the fake processes (SHOPIFY_FACTS.bulkPush; the few GraphQL
 //            calls around an operation cost ~30 points, nothing against a 100 points/s bucket);
 //   WooCommerce: no published rate limit; the fake spends batchItemMs per object of a batch call
-//            (a store saving 200 products/s), at most 100 objects per call (413 above).
+//            (a store saving 200 products/s), at most 100 objects per call (413 above);
+//   Amazon: N / messages per second the fake processes a feed at (AMAZON_FACTS.bulkPush); the
+//            Feeds calls (createFeed 0.0083/s burst 15, getFeed 2/s) are paced under their plans.
 // Measured: from the batch being queued (what POST /unified/sync/push/products commits) until
 // every target settled, with the worker running in this process. Reported: time / floor
 // (target ≤ 1.2×) and requests rejected for a limit known in advance (must be 0).
@@ -18,7 +21,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { sql } from 'drizzle-orm';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { withTenant } from '../src/db/client.ts';
 import { insertConnection } from '../src/db/connections.ts';
@@ -32,6 +34,9 @@ import { startShopifyFake, type ShopifyFake } from '../src/providers/shopify/fak
 import { CLIENT_ID, CLIENT_SECRET, connectorFor, install } from '../src/providers/shopify/testing/harness.ts';
 import type { Credentials } from '../src/providers/types.ts';
 import { WOOCOMMERCE_FACTS } from '../src/providers/woocommerce/facts.ts';
+import { AMAZON_FACTS, AMAZON_FEED_MESSAGES_PER_SECOND } from '../src/providers/amazon/facts.ts';
+import { amazonFakeEnv, startAmazonFake, type AmazonFake } from '../src/providers/amazon/fake/index.ts';
+import { scratchPostgres } from './scratchDb.ts';
 import { startWooCommerceFake, type WooCommerceFake } from '../src/providers/woocommerce/fake/index.ts';
 
 const { values } = parseArgs({
@@ -52,11 +57,17 @@ const DBS = values.db === 'both' ? (['pglite', 'postgres'] as const) : ([values.
 /** The store time per batch object the WooCommerce fake models: 5 ms = 200 products/s. */
 const WOO_ITEM_MS = 5 / SCALE;
 const SHOPIFY_RATE = SHOPIFY_BULK_LINES_PER_SECOND * SCALE;
+const AMAZON_RATE = AMAZON_FEED_MESSAGES_PER_SECOND * SCALE;
 const say = (line: string) => {
   if (!values.json) console.log(line);
 };
 
-type ProviderName = 'shopify' | 'woocommerce';
+type ProviderName = 'shopify' | 'woocommerce' | 'amazon';
+interface Fakes {
+  shopify: ShopifyFake;
+  woo: WooCommerceFake;
+  amazon: AmazonFake;
+}
 interface Sample {
   seconds: number;
   floor: number;
@@ -66,29 +77,18 @@ interface Sample {
 
 function floorFor(provider: ProviderName, n: number): number {
   // The same facts the task sizes its chunks with; the rate the fake was started with.
+  if (provider === 'amazon') return bulkFloorSeconds({ maxItemsPerCall: AMAZON_FACTS.bulkPush!.maxItemsPerCall, floor: { kind: 'items-per-second', perSecond: AMAZON_RATE } }, n)!;
   if (provider === 'shopify') return bulkFloorSeconds({ maxItemsPerCall: SHOPIFY_FACTS.bulkPush!.maxItemsPerCall, floor: { kind: 'items-per-second', perSecond: SHOPIFY_RATE } }, n)!;
   return bulkFloorSeconds({ maxItemsPerCall: WOOCOMMERCE_FACTS.bulkPush!.maxItemsPerCall, floor: { kind: 'items-per-second', perSecond: 1000 / WOO_ITEM_MS } }, n)!;
 }
 
-async function openDeps(kind: 'pglite' | 'postgres', dir: string, fakes: { shopify: ShopifyFake }): Promise<{ deps: Deps; drop: () => Promise<void> }> {
+async function openDeps(kind: 'pglite' | 'postgres', dir: string, fakes: Fakes): Promise<{ deps: Deps; drop: () => Promise<void> }> {
   let databaseUrl: string | undefined;
   let drop = async () => {};
   if (kind === 'postgres') {
-    const base = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-    const name = `synq_bulk_${randomBytes(4).toString('hex')}`;
-    const admin = new pg.Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const u = new URL(base);
-    u.pathname = `/${name}`;
-    databaseUrl = u.toString();
-    drop = async () => {
-      const c = new pg.Client({ connectionString: base });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await c.end();
-    };
+    const scratch = await scratchPostgres('synq_bulk');
+    databaseUrl = scratch.url;
+    drop = scratch.drop;
   }
   const config = loadConfig({
     NODE_ENV: 'development',
@@ -103,6 +103,7 @@ async function openDeps(kind: 'pglite' | 'postgres', dir: string, fakes: { shopi
     SYNQ_SHOPIFY_SHOP_URL_TEMPLATE: fakes.shopify.shopUrlTemplate,
     WOOCOMMERCE_APP_NAME: 'Synq Bench',
     SYNQ_WOOCOMMERCE_ALLOW_HTTP_LOOPBACK: 'true',
+    ...amazonFakeEnv(fakes.amazon),
     ...(databaseUrl ? { DATABASE_URL: databaseUrl } : {}),
   });
   return { deps: await createDeps(config, { schedule: false, poolMax: 10 }), drop };
@@ -124,7 +125,14 @@ async function seed(deps: Deps, tenantId: string, orgId: string, n: number): Pro
   });
 }
 
-async function pushOnce(deps: Deps, fakes: { shopify: ShopifyFake; woo: WooCommerceFake }, provider: ProviderName, n: number): Promise<Sample> {
+const rejectedSoFar = (fakes: Fakes, provider: ProviderName): number =>
+  provider === 'shopify'
+    ? fakes.shopify.bulkRejectedForLimit + fakes.shopify.stats.throttled
+    : provider === 'woocommerce'
+      ? fakes.woo.stats.batchTooLarge
+      : fakes.amazon.feedsRateLimited + fakes.amazon.stats.rateLimited;
+
+async function pushOnce(deps: Deps, fakes: Fakes, provider: ProviderName, n: number): Promise<Sample> {
   const tenantId = randomUUID();
   const orgId = randomUUID();
   await deps.db.execute(sql`INSERT INTO tenants (id, org_id) VALUES (${tenantId}, ${orgId})`);
@@ -136,6 +144,9 @@ async function pushOnce(deps: Deps, fakes: { shopify: ShopifyFake; woo: WooComme
   if (provider === 'shopify') {
     account = `bench-${tag}.myshopify.com`;
     creds = await install(connectorFor(fakes.shopify), account);
+  } else if (provider === 'amazon') {
+    account = `ABENCH${tag.toUpperCase()}`;
+    creds = { accessToken: fakes.amazon.issueAccessToken(account), accessExpiresAt: new Date(Date.now() + 3600_000).toISOString(), refreshToken: 'unused-in-bench' };
   } else {
     account = fakes.woo.storeUrl(`bench-${tag}`);
     const k = fakes.woo.issueKeys(`bench-${tag}`, 'Synq Bench');
@@ -151,7 +162,7 @@ async function pushOnce(deps: Deps, fakes: { shopify: ShopifyFake; woo: WooComme
     account,
     credentials: sealCredentials(deps, { tenantId, connectionId: publicId }, creds),
   });
-  const rejectedBefore = provider === 'shopify' ? fakes.shopify.bulkRejectedForLimit + fakes.shopify.stats.throttled : fakes.woo.stats.batchTooLarge;
+  const rejectedBefore = rejectedSoFar(fakes, provider);
   const started = performance.now();
   const batchId = await withTenant(deps.db, tenantId, async (tx) => {
     const id = await createBatch(tx, { tenantId, orgId }, { action: 'UPSERT', origin: 'api', productIds, connectionIds: [conn.id] });
@@ -169,9 +180,14 @@ async function pushOnce(deps: Deps, fakes: { shopify: ShopifyFake; woo: WooComme
     await new Promise((r) => setTimeout(r, 50));
   }
   const seconds = (performance.now() - started) / 1000;
-  const rejectedAfter = provider === 'shopify' ? fakes.shopify.bulkRejectedForLimit + fakes.shopify.stats.throttled : fakes.woo.stats.batchTooLarge;
-  return { seconds, floor: floorFor(provider, n), rejected: rejectedAfter - rejectedBefore, succeeded };
+  return { seconds, floor: floorFor(provider, n), rejected: rejectedSoFar(fakes, provider) - rejectedBefore, succeeded };
 }
+
+const NOTES: Record<ProviderName, string> = {
+  shopify: `fake processes ${SHOPIFY_RATE} productSet lines/s, one bulk mutation per shop`,
+  woocommerce: `fake spends ${WOO_ITEM_MS} ms per batch object, 100 per call, one batch at a time per store`,
+  amazon: `JSON_LISTINGS_FEED; fake processes ${AMAZON_RATE} messages/s; Feeds operations rate-limited per seller`,
+};
 
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -197,20 +213,22 @@ interface Row {
 async function main(): Promise<void> {
   const shopify = await startShopifyFake({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, autoApprove: true, bulkLinesPerSecond: SHOPIFY_RATE, log: () => {} });
   const woo = await startWooCommerceFake({ autoApprove: true, allowHttpCallback: true, batchItemMs: WOO_ITEM_MS, log: () => {} });
+  const amazon = await startAmazonFake({ autoApprove: true, feedMessagesPerSecond: AMAZON_RATE, log: () => {} });
+  const fakes: Fakes = { shopify, woo, amazon };
   const rows: Row[] = [];
-  say(`bulk push: sizes ${SIZES.join(', ')}, ${RUNS} run(s), scale ${SCALE}× (Shopify fake ${SHOPIFY_RATE} lines/s; WooCommerce fake ${WOO_ITEM_MS} ms per batch object, ≤100 per call)`);
+  say(`bulk push: sizes ${SIZES.join(', ')}, ${RUNS} run(s), scale ${SCALE}× (Shopify fake ${SHOPIFY_RATE} lines/s; WooCommerce fake ${WOO_ITEM_MS} ms per batch object, ≤100 per call; Amazon fake ${AMAZON_RATE} feed messages/s)`);
   try {
     for (const kind of DBS) {
       const dir = mkdtempSync(join(tmpdir(), 'synq-bulk-'));
-      const { deps, drop } = await openDeps(kind, dir, { shopify });
+      const { deps, drop } = await openDeps(kind, dir, fakes);
       const worker = await startWorker(deps, { pollingIntervalSeconds: 0.5 });
       try {
-        for (const provider of ['shopify', 'woocommerce'] as const) {
+        for (const provider of ['shopify', 'woocommerce', 'amazon'] as const) {
           const perSize: { n: number; ratio: number }[] = [];
           for (const n of SIZES) {
             const samples: Sample[] = [];
             // Runs of providers and sizes alternate nothing: each run has the worker to itself.
-            for (let r = 0; r < RUNS; r++) samples.push(await pushOnce(deps, { shopify, woo }, provider, n));
+            for (let r = 0; r < RUNS; r++) samples.push(await pushOnce(deps, fakes, provider, n));
             const ratios = samples.map((s) => s.seconds / s.floor);
             const ratio = median(ratios);
             const rejected = samples.reduce((a, s) => a + s.rejected, 0);
@@ -232,7 +250,7 @@ async function main(): Promise<void> {
               baselineValue: Number(samples[0]!.floor.toFixed(3)),
               target: '≤ 1.2×',
               met: ratio <= 1.2 && rejected === 0 && incomplete === 0,
-              notes: `rejected-for-limit ${rejected}; scale ${SCALE}×; ${provider === 'shopify' ? `fake processes ${SHOPIFY_RATE} productSet lines/s, one bulk mutation per shop` : `fake spends ${WOO_ITEM_MS} ms per batch object, 100 per call`}`,
+              notes: `rejected-for-limit ${rejected}; scale ${SCALE}×; ${NOTES[provider]}`,
             });
           }
           if (perSize.length > 1) {
@@ -251,6 +269,7 @@ async function main(): Promise<void> {
   } finally {
     await shopify.close();
     await woo.close();
+    await amazon.close();
   }
   if (values.json) console.log(`BENCH_JSON ${JSON.stringify({ bench: 'bulk', rows })}`);
 }

@@ -10,9 +10,9 @@ export interface ScratchDb {
 
 export const baseDatabaseUrl = (): string => process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-export async function scratchPostgres(): Promise<ScratchDb> {
+export async function scratchPostgres(prefix = 'synq_bench'): Promise<ScratchDb> {
   const base = baseDatabaseUrl();
-  const name = `synq_bench_${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: base });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);

@@ -40,13 +40,15 @@ const endpoints: Endpoint[] = [
   { method: 'DELETE', url: () => `/api/v1/integrations/connections/${randomUUID()}`, write: true },
   { method: 'POST', url: () => '/unified/sync/push/product', body: () => ({ productId, action: 'UPSERT' }), write: true },
   { method: 'GET', url: () => `/unified/sync/jobs/${randomUUID()}`, write: false },
+  { method: 'POST', url: () => '/unified/sync/push/products', body: () => ({ productIds: [productId], action: 'UPSERT' }), write: true },
+  { method: 'GET', url: () => `/unified/sync/batches/${randomUUID()}`, write: false },
   { method: 'GET', url: () => '/api/v1/oms/orders', write: false },
   { method: 'GET', url: () => `/api/v1/oms/orders/${randomUUID()}`, write: false },
 ];
 
 async function countRows(): Promise<number> {
   const r = await svc.deps.db.execute(sql`SELECT
-    (SELECT count(*) FROM products) + (SELECT count(*) FROM variants) + (SELECT count(*) FROM push_jobs)
+    (SELECT count(*) FROM products) + (SELECT count(*) FROM variants) + (SELECT count(*) FROM push_jobs) + (SELECT count(*) FROM push_batches)
     + (SELECT count(*) FROM oauth_states) + (SELECT count(*) FROM connections) + (SELECT count(*) FROM outbox) AS n`);
   return Number(rowsOf<{ n: number | string }>(r)[0]!.n);
 }
@@ -89,6 +91,7 @@ describe('tenant isolation', () => {
       ['PATCH', `/api/v1/pim/products/${productId}`, { title: 'pwned' }],
       ['POST', `/api/v1/pim/products/${productId}/variants`, { sku: `X-${randomUUID()}`, price: '1', currency: 'USD' }],
       ['POST', '/unified/sync/push/product', { productId, action: 'UPSERT' }],
+      ['POST', '/unified/sync/push/products', { productIds: [productId], action: 'UPSERT' }],
       ['DELETE', `/api/v1/pim/products/${productId}`, undefined],
     ] as const) {
       const res = await svc.app.inject({ method, url, headers: h, ...(payload ? { payload } : {}) });

@@ -78,8 +78,13 @@ export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): P
       and(
         sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`,
         inArray(pushTargets.status, ['queued', 'running']),
-        // A target leased by a push-bulk task (mid-call, or waiting out a retry backoff) is not ours.
+        // A target leased by a push-bulk task (mid-call, or waiting out a retry backoff) is not ours,
+        // and while a bulk call holds the pair, nothing of it is: that call may still create the
+        // product, so a DELETE claimed now could be overtaken. The bulk task hands the pair's
+        // remaining targets to a push task when it has recorded its outcome (tasks/pushBulk.ts).
         sql`(${pushTargets.leasedUntil} IS NULL OR ${pushTargets.leasedUntil} <= now())`,
+        sql`NOT EXISTS (SELECT 1 FROM push_targets h WHERE h.product_id = push_targets.product_id AND h.connection_id = push_targets.connection_id
+              AND h.status = 'running' AND h.leased_until > now())`,
       ),
     )
     .returning();

@@ -105,10 +105,13 @@ export async function claimBulkTargets(db: Queryable, connectionId: string, limi
       UPDATE push_targets SET status = 'running', attempts = attempts + 1, updated_at = now(),
         leased_until = now() + make_interval(secs => ${leaseSeconds})
       WHERE id IN (
-        SELECT id FROM push_targets
-        WHERE connection_id = ${connectionId}::uuid AND batch_id IS NOT NULL AND status IN ('queued', 'running')
-          AND (leased_until IS NULL OR leased_until <= now())
-        ORDER BY created_at, id LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+        SELECT t.id FROM push_targets t
+        WHERE t.connection_id = ${connectionId}::uuid AND t.batch_id IS NOT NULL AND t.status IN ('queued', 'running')
+          AND (t.leased_until IS NULL OR t.leased_until <= now())
+          -- A single-product push of this pair in flight: leave the pair to it (it claims these too).
+          AND NOT EXISTS (SELECT 1 FROM push_targets o WHERE o.product_id = t.product_id AND o.connection_id = t.connection_id
+                AND o.batch_id IS NULL AND o.status = 'running')
+        ORDER BY t.created_at, t.id LIMIT ${limit} FOR UPDATE OF t SKIP LOCKED)
       RETURNING id, product_id, attempts, action`),
   );
   return rows.map((r) => ({ id: r.id, productId: r.product_id, attempts: Number(r.attempts), action: r.action }));
@@ -144,6 +147,16 @@ export async function finishBulkTargets(db: Queryable, rows: readonly TargetFini
       leased_until = CASE WHEN v.retry_ms IS NULL THEN NULL ELSE now() + make_interval(secs => v.retry_ms / 1000.0) END
     FROM jsonb_to_recordset(${json}::jsonb) AS v(id uuid, status text, remote_id text, error text, remote_status text, retry_ms float8)
     WHERE t.id = v.id`);
+}
+
+/** Products among `productIds` with single-product push targets of this connection still queued. */
+export async function waitingSinglePushes(db: Queryable, connectionId: string, productIds: readonly string[]): Promise<string[]> {
+  if (productIds.length === 0) return [];
+  const rows = rowsOf<{ product_id: string }>(
+    await db.execute(sql`SELECT DISTINCT product_id FROM push_targets WHERE connection_id = ${connectionId}::uuid
+      AND product_id = ANY(${uuidArray(productIds)}::uuid[]) AND batch_id IS NULL AND status = 'queued'`),
+  );
+  return rows.map((r) => r.product_id);
 }
 
 /** Remote ids of products already linked on this connection. */

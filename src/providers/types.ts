@@ -56,6 +56,12 @@ export interface BulkPushFacts {
   /** Items one bulkUpsert call is given (one staged upload / one feed / a run of batch calls). */
   maxItemsPerOperation: number;
   /**
+   * bulkUpsert calls one connection's push-bulk task keeps going at once. 2 lets the next chunk be
+   * claimed, loaded and sent while the provider still works on the previous one, so the provider
+   * (the floor) never waits for Synq's own bookkeeping.
+   */
+  operationsInFlight: number;
+  /**
    * The limit that decides the floor: calls per second on the bulk path, or items per second the
    * provider processes once an operation is accepted; null when the provider publishes none.
    */

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionByPublicId } from '../../src/db/connections.ts';
 import type { AmazonConnector } from '../../src/providers/amazon/connector.ts';
-import { startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
+import { amazonFakeEnv, startAmazonFake, type AmazonFake } from '../../src/providers/amazon/fake/index.ts';
 import { listingIssuesNotification, listingStatusNotification, orderChangeNotification } from '../../src/providers/amazon/fake/notifications.ts';
 import { createConnectionContext, openCredentials } from '../../src/providers/connectionContext.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
@@ -27,12 +27,7 @@ beforeAll(async () => {
   svc = await startService({
     worker: true,
     env: {
-      AMAZON_APP_ID: fake.appId,
-      AMAZON_CLIENT_ID: fake.clientId,
-      AMAZON_CLIENT_SECRET: fake.clientSecret,
-      SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-      SYNQ_AMAZON_LWA_URL: fake.url,
-      SYNQ_AMAZON_SP_API_URL: fake.url,
+      ...amazonFakeEnv(fake),
       SYNQ_AMAZON_ISSUE_POLL_MS: '20',
       SYNQ_PUSH_RETRY_BASE_MS: '200',
       SYNQ_PUSH_RETRY_CAP_MS: '500',

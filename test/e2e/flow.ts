@@ -194,15 +194,8 @@ export async function connectAmazonSeller(svc: TestService, t: TestTenant, expec
   return { connectionId: m![1]! };
 }
 
-/** The variables that point Synq's Amazon connector at a local fake. */
-export const amazonFakeEnv = (fake: AmazonFake): Record<string, string> => ({
-  AMAZON_APP_ID: fake.appId,
-  AMAZON_CLIENT_ID: fake.clientId,
-  AMAZON_CLIENT_SECRET: fake.clientSecret,
-  SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-  SYNQ_AMAZON_LWA_URL: fake.url,
-  SYNQ_AMAZON_SP_API_URL: fake.url,
-});
+/** The variables that point Synq's Amazon connector at a local fake (one definition, beside the fake). */
+export { amazonFakeEnv } from '../../src/providers/amazon/fake/index.ts';
 
 /** connectAmazonSeller, then save: an ACTIVE connection whose initial sync has finished. */
 export async function activeAmazonSeller(svc: TestService, fake: AmazonFake, t: TestTenant, sellerId: string): Promise<{ connectionId: string; row: ConnectionRow }> {

@@ -6,12 +6,20 @@
 //   3. record every target's outcome in one statement: succeeded (and linked), queued for retry
 //      (leased until its backoff ends, then claimed again here), failed or dead.
 // Providers without a bulk path get one push-task per product, which claims the same targets.
-import { withTenant } from '../../db/client.ts';
+import { sql } from 'drizzle-orm';
+import { rowsOf, withTenant } from '../../db/client.ts';
 import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProducts } from '../../db/products.ts';
-import { claimBulkTargets, finishBulkTargets, linksFor, nextBulkWakeSeconds, upsertLinks, type TargetFinish, type TargetRowLite } from '../../db/pushBatches.ts';
-import { sql } from 'drizzle-orm';
-import { rowsOf } from '../../db/client.ts';
+import {
+  claimBulkTargets,
+  finishBulkTargets,
+  linksFor,
+  nextBulkWakeSeconds,
+  upsertLinks,
+  waitingSinglePushes,
+  type TargetFinish,
+  type TargetRowLite,
+} from '../../db/pushBatches.ts';
 import { failAll, nextForTarget } from '../../domain/pushOutcome.ts';
 import { backoffMs } from '../../domain/retry.ts';
 import { toPushProduct } from '../../domain/product.ts';
@@ -48,17 +56,25 @@ export const pushBulk: Task<'push-bulk'> = async (deps, data, tctx) => {
     return;
   }
   let pushed = 0;
-  while (!tctx.signal.aborted) {
-    const size = facts.maxItemsPerOperation;
-    const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimBulkTargets(tx, conn.id, size, leaseSeconds(facts, size)));
-    if (claimed.length === 0) break;
-    await pushChunk(deps, conn, connector, connector.bulkUpsert.bind(connector), claimed);
-    pushed += claimed.length;
-  }
+  const bulkUpsert = connector.bulkUpsert.bind(connector);
+  // operationsInFlight loops claim disjoint chunks (SKIP LOCKED): while one records and claims,
+  // the other's provider call runs.
+  const loop = async () => {
+    while (!tctx.signal.aborted) {
+      const size = facts.maxItemsPerOperation;
+      const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimBulkTargets(tx, conn.id, size, leaseSeconds(facts, size)));
+      if (claimed.length === 0) return;
+      await pushChunk(deps, conn, connector, bulkUpsert, claimed);
+      pushed += claimed.length;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, facts.operationsInFlight) }, loop));
   // Targets waiting out a retry backoff: wake this queue when the first one is due.
   const wake = await withTenant(deps.db, conn.tenantId, (tx) => nextBulkWakeSeconds(tx, conn.id));
   if (wake !== null) {
-    await deps.queue.send(deps.db, 'push-bulk', { tenantId: conn.tenantId, connectionId: conn.id, batchId: data.batchId }, { singletonKey: conn.id, startAfterSeconds: wake });
+    // At least a second: a target left unclaimed because a single-product push holds its pair is
+    // due now, and would otherwise be re-polled back to back until that push ends.
+    await deps.queue.send(deps.db, 'push-bulk', { tenantId: conn.tenantId, connectionId: conn.id, batchId: data.batchId }, { singletonKey: conn.id, startAfterSeconds: Math.max(1, wake) });
   }
   log.info({ targets: pushed, nextWakeSeconds: wake }, 'bulk push pass finished');
 };
@@ -123,6 +139,11 @@ async function pushChunk(deps: Deps, conn: ConnectionRow, connector: Connector, 
     const unique = new Map(links.map((l) => [l.productId, l]));
     await upsertLinks(tx, conn.tenantId, conn.id, [...unique.values()]);
     await finishBulkTargets(tx, finishes);
+    // Single-product pushes of these products that arrived while the bulk call held them waited
+    // (db/push.ts claimTargets): their task now goes, after this outcome.
+    for (const productId of await waitingSinglePushes(tx, conn.id, productIds)) {
+      await deps.queue.send(tx, 'push-task', { tenantId: conn.tenantId, productId, connectionId: conn.id }, { singletonKey: `${productId}:${conn.id}` });
+    }
   });
 }
 

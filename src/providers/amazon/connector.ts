@@ -5,6 +5,7 @@ import type { AmazonAppConfig } from './config.ts';
 import type { ConnectorWith, OAuth2Authorization, PushValidation, ConnectionContext, PushProduct } from '../types.ts';
 import { AMAZON_FACTS, SELLER_ID } from './facts.ts';
 import { AmazonListings } from './listings.ts';
+import { bulkUpsertAmazon } from './bulkFeed.ts';
 import { createLwaAuthorization, refreshLwa } from './lwa.ts';
 import { normalizeNotification, orderFromNotification, verifyNotificationSecret } from './notifications.ts';
 import { AmazonOrders, orderIdOfEvent } from './orders.ts';
@@ -45,6 +46,7 @@ export function createAmazonConnector(cfg: AmazonAppConfig, opts: AmazonConnecto
     upsertProduct: (ctx, product, remoteId) => listings.upsert(ctx, product, remoteId),
     deleteProduct: (ctx, remoteId) => listings.delete(ctx, remoteId),
     findRemoteProduct: (ctx, skus) => listings.find(ctx, skus),
+    bulkUpsert: (ctx, products, known) => bulkUpsertAmazon({ cfg, api, listings, ...http }, ctx, products, known),
     validateProduct: (ctx, product) => listings.validate(ctx, product),
 
     verifyWebhook: (_raw, headers, credentials) => verifyNotificationSecret(headers, credentials),

@@ -42,6 +42,15 @@ export const AMAZON_REGIONS: Record<AmazonRegion, AmazonRegionFacts> = {
   },
 };
 
+/**
+ * JSON_LISTINGS_FEED messages Amazon works through per second once a feed is IN_PROGRESS.
+ * Amazon publishes no figure (feeds are "processed asynchronously"); this is the rate the fake
+ * models, so the feed path has a floor the bench can compute and compare with the per-SKU path.
+ */
+export const AMAZON_FEED_MESSAGES_PER_SECOND = 200;
+/** A JSON listings feed holds at most 25,000 messages (listings-feed-schema-v2.json, messages.maxItems). */
+export const AMAZON_FEED_MAX_MESSAGES = 25_000;
+
 export const AMAZON_FACTS: ProviderFacts = {
   id: 'amazon',
   displayName: 'Amazon',
@@ -64,6 +73,17 @@ export const AMAZON_FACTS: ProviderFacts = {
   webhookTopics: ['ORDER_CHANGE', 'LISTINGS_ITEM_STATUS_CHANGE', 'LISTINGS_ITEM_ISSUES_CHANGE'],
   // The API destination sends a header with a secret Synq generated for the connection.
   webhookSigning: 'connection-secret',
+  // JSON_LISTINGS_FEED through the Feeds API 2021-06-30: one message per variant SKU. The feed's
+  // own calls are few (createFeedDocument 0.5/s, createFeed 0.0083/s burst 15, getFeed 2/s), so
+  // the floor is Amazon's processing. 10,000 products per feed leave room for variants under the
+  // 25,000-message cap. Small batches go through Listings Items instead (see bulkFeed.ts).
+  bulkPush: {
+    path: 'JSON_LISTINGS_FEED',
+    maxItemsPerCall: 10_000,
+    maxItemsPerOperation: 10_000,
+    operationsInFlight: 2,
+    floor: { kind: 'items-per-second', perSecond: AMAZON_FEED_MESSAGES_PER_SECOND },
+  },
 };
 
 /** The header the EventBridge API destination (API key authorization) sends with each notification. */

@@ -29,7 +29,7 @@ export const amazonProvider = defineProvider({
       'token-ttl': { type: 'string', default: '3600', help: 'seconds' },
     },
     async start({ port, synqUrl, autoApprove, values }) {
-      const { startAmazonFake } = await import('./fake/index.ts');
+      const { startAmazonFake, amazonFakeEnv } = await import('./fake/index.ts');
       // Plain http on loopback only: the fake is for this machine.
       const fake = await startAmazonFake({
         port,
@@ -41,14 +41,7 @@ export const amazonProvider = defineProvider({
       return {
         url: fake.url,
         schemaValidated: fake.schemaValidated,
-        env: {
-          AMAZON_APP_ID: fake.appId,
-          AMAZON_CLIENT_ID: fake.clientId,
-          AMAZON_CLIENT_SECRET: fake.clientSecret,
-          SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
-          SYNQ_AMAZON_LWA_URL: fake.url,
-          SYNQ_AMAZON_SP_API_URL: fake.url,
-        },
+        env: amazonFakeEnv(fake),
         notes: [
           'Notifications: POST an EventBridge event ({"detail-type": "ORDER_CHANGE", "detail": <notification>}) to the URL and header',
           `  that GET ${synqUrl}/api/v1/integrations/connections/<connection_id>/inbound shows for the connection.`,

@@ -11,10 +11,15 @@ export type Query = Record<string, string | undefined>;
 
 export interface SpApiRequest {
   what: string;
-  method: 'GET' | 'PUT' | 'DELETE';
+  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
   path: string;
   query?: Query;
   body?: unknown;
+  /**
+   * The call has its own usage plan (Feeds API operations: createFeed 0.0083/s, getFeed 2/s, …):
+   * the caller paces it, and neither the Listings Items bucket nor its x-amzn-RateLimit-Limit applies.
+   */
+  ownUsagePlan?: true;
 }
 
 export interface SpApiDeps {
@@ -104,7 +109,7 @@ export class SpApiClient {
   private async send(ctx: ConnectionContext, token: string, req: SpApiRequest): Promise<Response> {
     const url = new URL(`${this.cfg.spApiUrl}${req.path}`);
     for (const [k, v] of Object.entries(req.query ?? {})) if (v !== undefined) url.searchParams.set(k, v);
-    await this.throttle(ctx.account, req.what);
+    if (!req.ownUsagePlan) await this.throttle(ctx.account, req.what);
     let res: Response;
     try {
       res = await this.deps.fetch(url, {
@@ -123,7 +128,7 @@ export class SpApiClient {
       throw transportError('Amazon', req.what, this.deps.timeoutMs, err) ?? err;
     }
     const limit = Number(res.headers.get('x-amzn-ratelimit-limit'));
-    if (limit > 0) this.buckets.observe(ctx.account, limit);
+    if (limit > 0 && !req.ownUsagePlan) this.buckets.observe(ctx.account, limit);
     return res;
   }
 

@@ -44,6 +44,8 @@ export const SHOPIFY_FACTS: ProviderFacts = {
     path: 'bulkOperationRunMutation',
     maxItemsPerCall: 10_000,
     maxItemsPerOperation: 10_000,
+    // The second operation is staged while the first runs and starts as soon as the shop is free.
+    operationsInFlight: 2,
     floor: { kind: 'items-per-second', perSecond: SHOPIFY_BULK_LINES_PER_SECOND },
   },
 };

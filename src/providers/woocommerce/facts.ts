@@ -23,7 +23,7 @@ export const WOOCOMMERCE_FACTS: ProviderFacts = {
   webhookSigning: 'connection-secret',
   // products/batch: 100 objects per call (413 above). WooCommerce publishes no rate limit, so the
   // floor is the store's own time per batch call (the bench measures it at the fake).
-  bulkPush: { path: 'products/batch', maxItemsPerCall: 100, maxItemsPerOperation: 1000, floor: null },
+  bulkPush: { path: 'products/batch', maxItemsPerCall: 100, maxItemsPerOperation: 1000, operationsInFlight: 2, floor: null },
 };
 
 /** REST v3 lives under the store's WordPress REST root. */

@@ -13,6 +13,8 @@ import { DEFAULT_ORDERS_OPTIONS, FakeOrderBook, handleOrders, type NewFakeOrder,
 import { handleConsent, handleToken, type LwaFakeOptions } from './lwa.ts';
 import { FakeWorld, type FailureInjection, type FakeIssue, type FakeListing, type FakeStats, type HttpAnswer } from './state.ts';
 import { readBody } from '../../fakeHttp.ts';
+import { FakeFeeds, FEEDS_PREFIX } from './feedsApi.ts';
+import { AMAZON_FEED_MESSAGES_PER_SECOND } from '../facts.ts';
 
 export type { FailureInjection, FakeIssue, FakeStats } from './state.ts';
 export type { FakeOrder, NewFakeOrder } from './ordersApi.ts';
@@ -34,6 +36,8 @@ export interface AmazonFakeOptions {
   rate?: { perSecond: number; burst: number };
   /** Orders API page sizes and usage plans (default: Amazon's, ordersModel.ts). */
   orders?: Partial<OrdersFakeOptions>;
+  /** JSON_LISTINGS_FEED messages processed per second (default: AMAZON_FACTS.bulkPush's modelled rate). */
+  feedMessagesPerSecond?: number;
   log?: (line: string) => void;
 }
 
@@ -58,6 +62,10 @@ export interface AmazonFake {
   readonly stats: FakeStats;
   /** The sellers' orders served by the Orders API (put places one, update changes its status). */
   readonly orders: FakeOrderBook;
+  /** Feeds API calls refused with 429 for exceeding an operation's published rate. */
+  readonly feedsRateLimited: number;
+  /** An access token for a seller without the consent flow (benchmarks), valid `ttlSeconds`. */
+  issueAccessToken(seller: string, ttlSeconds?: number): string;
   /** The seller id the next consent approves as (default: a random one). */
   setNextSeller(id: string): void;
   seller(id: string): SellerSnapshot;
@@ -73,6 +81,18 @@ export interface AmazonFake {
   forwardNotification(target: string, secret: string | null, notification: unknown, headerName?: string): Promise<ForwardResult>;
   reset(): void;
   close(): Promise<void>;
+}
+
+/** The environment that points Synq's Amazon connector at this fake. */
+export function amazonFakeEnv(fake: Pick<AmazonFake, 'appId' | 'clientId' | 'clientSecret' | 'url'>): Record<string, string> {
+  return {
+    AMAZON_APP_ID: fake.appId,
+    AMAZON_CLIENT_ID: fake.clientId,
+    AMAZON_CLIENT_SECRET: fake.clientSecret,
+    SYNQ_AMAZON_SELLER_CENTRAL_URL: fake.url,
+    SYNQ_AMAZON_LWA_URL: fake.url,
+    SYNQ_AMAZON_SP_API_URL: fake.url,
+  };
 }
 
 /** The event EventBridge delivers for an SP-API notification (source aws.partner/sellingpartnerapi.amazon). */
@@ -115,6 +135,8 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
 
   const book = new FakeOrderBook();
   const ordersDeps: OrdersDeps = { world, book, log, opts: { ...DEFAULT_ORDERS_OPTIONS, ...opts.orders } };
+  let baseUrl = '';
+  const feeds = new FakeFeeds(world, { messagesPerSecond: opts.feedMessagesPerSecond ?? AMAZON_FEED_MESSAGES_PER_SECOND, baseUrl: () => baseUrl });
 
   const snapshot = (id: string): SellerSnapshot => {
     const s = world.seller(id);
@@ -175,6 +197,17 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
       const token = req.headers['x-amz-access-token'];
       return handleOrders(ordersDeps, method, url, typeof token === 'string' ? token : undefined);
     }
+    if (path.startsWith(`${FEEDS_PREFIX}/`)) {
+      const token = req.headers['x-amz-access-token'];
+      const grant = typeof token === 'string' ? world.accessTokens.get(token) : undefined;
+      if (!grant || grant.expiresAt <= Date.now()) return { status: 403, body: { errors: [{ code: 'Unauthorized', message: 'Access to requested resource is denied.' }] } };
+      return feeds.handle(grant.seller, method, path, raw);
+    }
+    // The pre-signed S3 URL of a feed document (createFeedDocument / getFeedDocument).
+    if (path.startsWith('/_feeds/documents/')) {
+      const ct = req.headers['content-type'];
+      return feeds.document(method, decodeURIComponent(path.slice('/_feeds/documents/'.length)), typeof ct === 'string' ? ct : undefined, raw);
+    }
     return { status: 404, body: { errors: [{ code: 'NOT_FOUND', message: 'Resource not found' }] } };
   }
 
@@ -183,7 +216,8 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
       let answer: HttpAnswer;
       try {
         const url = new URL(req.url ?? '/', 'http://fake.invalid');
-        answer = route(req, url, await readBody(req));
+        // Feed documents may be large: 25,000 messages of a few hundred bytes each.
+        answer = route(req, url, await readBody(req, url.pathname.startsWith('/_feeds/') ? 64 * 1024 * 1024 : undefined));
       } catch (err) {
         answer = { status: 400, body: { errors: [{ code: 'InvalidInput', message: err instanceof Error ? err.message : 'Bad Request' }] } };
       }
@@ -197,11 +231,15 @@ export async function startAmazonFake(opts: AmazonFakeOptions = {}): Promise<Ama
     server.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
   });
   const addr = server.address() as AddressInfo;
-  const baseUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
+  baseUrl = `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`;
   log(`amazon fake listening on ${baseUrl} (contract: ${contract ? contract.source : 'NOT VALIDATED'})`);
 
   return {
     url: baseUrl,
+    issueAccessToken: (seller, ttlSeconds = 3600) => world.issueAccessToken(seller, ttlSeconds),
+    get feedsRateLimited() {
+      return feeds.rateLimited;
+    },
     appId: lwa.appId,
     clientId: lwa.clientId,
     clientSecret: lwa.clientSecret,

@@ -171,6 +171,9 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
     return { status: 404, body: { error: 'no such control route' } };
   }
 
+  /** Per store: when its batch worker is free again (batchItemMs). */
+  const batchBusyUntil = new Map<string, number>();
+
   async function route(req: IncomingMessage, url: URL, raw: string): Promise<HttpAnswer> {
     const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean);
@@ -189,7 +192,12 @@ export async function startWooCommerceFake(opts: WooFakeOptions = {}): Promise<W
       if (itemMs > 0 && answer.status === 200 && rest.endsWith('/batch') && typeof answer.body === 'object' && answer.body !== null) {
         const b = answer.body as Record<string, unknown>;
         const items = ['create', 'update', 'delete'].reduce((n, k) => n + (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0), 0);
-        await new Promise((r) => setTimeout(r, items * itemMs));
+        // One worker saves a store's batches, one after another: calls sent together queue here,
+        // so concurrency cannot beat the modelled store time (the bench's floor).
+        const now = Date.now();
+        const start = Math.max(now, batchBusyUntil.get(name) ?? 0);
+        batchBusyUntil.set(name, start + items * itemMs);
+        await new Promise((r) => setTimeout(r, start + items * itemMs - now));
       }
       return answer;
     }
