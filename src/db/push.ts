@@ -54,6 +54,26 @@ export async function getPushJob(db: Queryable, scope: Scope, jobId: string): Pr
   };
 }
 
+/** First key of the advisory locks that serialize push claims per connection ('SQ'). */
+const CLAIM_LOCK_SPACE = 0x5351;
+
+/**
+ * Serializes the two claim paths of one connection, until the caller's transaction ends.
+ * A single-product claim skips pairs a bulk call holds and a bulk claim skips pairs a single
+ * push holds, each with NOT EXISTS on the other's rows; under READ COMMITTED two concurrent
+ * claims both saw the other's rows as not yet running, both claimed, and the product was
+ * created twice at the provider ("Handle already in use" in the multi-process tests when a
+ * connection's initial bulk push overlapped per-product pushes). Taken in sorted order so
+ * claims of several connections cannot deadlock; the claim statement that follows takes its
+ * snapshot after the lock, so it sees what the previous holder committed. Claims are one short
+ * statement each, so the wait is short.
+ */
+export async function lockClaimsOf(db: Queryable, connectionIds: readonly string[]): Promise<void> {
+  for (const id of [...new Set(connectionIds)].sort()) {
+    await db.execute(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_SPACE}, hashtext(${id}))`);
+  }
+}
+
 /** One product × connection: the unit a push task works on. */
 export interface PushPair {
   productId: string;
@@ -71,6 +91,7 @@ const pairList = (pairs: readonly PushPair[]) => sql.join(pairs.map((p) => sql`(
  */
 export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): Promise<TargetRow[]> {
   if (pairs.length === 0) return [];
+  await lockClaimsOf(db, pairs.map((p) => p.connectionId));
   return db
     .update(pushTargets)
     .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })

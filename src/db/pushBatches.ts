@@ -5,7 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { pushBatches, type pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
-import type { PushAction, TargetStatus } from './push.ts';
+import { lockClaimsOf, type PushAction, type TargetStatus } from './push.ts';
 
 export type BatchOrigin = 'api' | 'initial-sync';
 export type TargetRowLite = Pick<typeof pushTargets.$inferSelect, 'id' | 'productId' | 'attempts' | 'action'>;
@@ -100,6 +100,7 @@ export async function getBatchProgress(db: Queryable, scope: Scope, batchId: str
  * (db/push.ts claimTargets) off them while the provider call runs.
  */
 export async function claimBulkTargets(db: Queryable, connectionId: string, limit: number, leaseSeconds: number): Promise<TargetRowLite[]> {
+  await lockClaimsOf(db, [connectionId]);
   const rows = rowsOf<{ id: string; product_id: string; attempts: number; action: PushAction }>(
     await db.execute(sql`
       UPDATE push_targets SET status = 'running', attempts = attempts + 1, updated_at = now(),
