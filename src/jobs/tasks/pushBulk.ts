@@ -154,6 +154,9 @@ async function handOffToPushTasks(deps: Deps, conn: ConnectionRow): Promise<void
       await tx.execute(sql`SELECT DISTINCT product_id FROM push_targets
         WHERE connection_id = ${conn.id}::uuid AND batch_id IS NOT NULL AND status = 'queued' AND (leased_until IS NULL OR leased_until <= now())`),
     );
-    await deps.queue.sendMany(tx, 'push-task', rows.map((r) => ({ tenantId: conn.tenantId, productId: r.product_id, connectionId: conn.id })));
+    // singletonKey as every push-task has: two tasks of one pair at once would both push it.
+    for (const r of rows) {
+      await deps.queue.send(tx, 'push-task', { tenantId: conn.tenantId, productId: r.product_id, connectionId: conn.id }, { singletonKey: `${r.product_id}:${conn.id}` });
+    }
   });
 }
