@@ -1,7 +1,7 @@
 // `npm run bench`: every bench as a child process with --json, one Markdown table of all
 // their BENCH_JSON rows, written to docs/benchmarks.md with the machine and the command.
 //
-//   npm run bench -- [--runs 3] [--only webhook,fanout] [--skip catalog] [--quick] [--no-write]
+//   npm run bench -- [--runs 3] [--only webhook,fanout] [--skip catalog] [--quick] [--no-write] [--bulk-db postgres]
 //
 // Each child is bounded in time (killed past its limit, reported as timed out); each bench
 // bounds its own load runs in count and duration. --quick uses tiny sizes: a smoke run that
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     skip: { type: 'string' },
     quick: { type: 'boolean', default: false },
     'no-write': { type: 'boolean', default: false },
+    // The bulk bench at real rates takes ~1 min per provider and run; this limits it to one database.
+    'bulk-db': { type: 'string' },
   },
 });
 const RUNS = Math.max(1, Number(values.runs));
@@ -54,7 +56,7 @@ const BENCHES: BenchDef[] = [
   },
   { name: 'catalog', file: 'catalog.ts', args: ['--json', ...runs, '--groups', QUICK ? '2000' : '100000'], limitSeconds: QUICK ? 300 : 1800 },
   // Written by the bulk-push work; included when present.
-  { name: 'bulk', file: 'bulkPush.ts', args: ['--json', ...runs, ...(QUICK ? ['--quick'] : [])], limitSeconds: QUICK ? 600 : 3600 },
+  { name: 'bulk', file: 'bulkPush.ts', args: ['--json', ...runs, ...(QUICK ? ['--quick'] : []), ...(values['bulk-db'] ? ['--db', values['bulk-db']] : [])], limitSeconds: QUICK ? 600 : 3600 },
 ];
 
 const list = (s: string | undefined) => (s ? s.split(',').map((x) => x.trim()).filter(Boolean) : null);
