@@ -111,6 +111,15 @@ export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): P
     .returning();
 }
 
+/** The pairs among these that have a queued single-product target (not part of a bulk batch). */
+export async function queuedSinglePairs(db: Queryable, pairs: readonly PushPair[]): Promise<PushPair[]> {
+  if (pairs.length === 0) return [];
+  return db
+    .selectDistinct({ productId: pushTargets.productId, connectionId: pushTargets.connectionId })
+    .from(pushTargets)
+    .where(and(sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`, sql`${pushTargets.batchId} IS NULL`, eq(pushTargets.status, 'queued')));
+}
+
 export async function finishTargets(
   db: Queryable,
   ids: string[],

@@ -10,7 +10,7 @@
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
-import { claimTargets, deleteLink, finishSucceeded, finishTargets, getLinks, latestAction, upsertLinks, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
+import { claimTargets, queuedSinglePairs, deleteLink, finishSucceeded, finishTargets, getLinks, latestAction, upsertLinks, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
 import { toPushProduct, type Product } from '../../domain/product.ts';
 import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
@@ -41,7 +41,7 @@ interface Recorded {
 type Next = RetryDecision | { kind: 'succeeded' };
 
 interface Batchers {
-  claim: KeyedGroupCommit<PushPair, Loaded | null>;
+  claim: KeyedGroupCommit<PushPair, Loaded | 'held' | null>;
   record: KeyedGroupCommit<Recorded, Next>;
 }
 
@@ -62,9 +62,22 @@ export function pushBatchers(deps: Deps): Batchers {
 
 const pairKey = (p: PushPair) => `${p.productId}:${p.connectionId}`;
 
+/** Keys of the pairs that still have a queued single-product target (claimTargets left them: a bulk call holds them). */
+async function heldPairs(tx: Tx, pairs: PushPair[]): Promise<Set<string>> {
+  if (pairs.length === 0) return new Set();
+  const rows = await queuedSinglePairs(tx, pairs);
+  return new Set(rows.map(pairKey));
+}
+
 /** Step 1 for several pairs of one tenant: one UPDATE … RETURNING and three reads. */
-async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promise<(Loaded | null)[]> {
+async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promise<(Loaded | 'held' | null)[]> {
   const targets = await claimTargets(tx, pairs);
+  const claimedKeys = new Set(targets.map(pairKey));
+  // Pairs left unclaimed while a single-product target of theirs is queued: a bulk call holds
+  // the pair. The bulk task hands such targets over when it records, but a target committed
+  // after its record transaction read them would be left with no job (seen in the worker-crash
+  // suite: queued targets with 0 attempts and no job), so the task comes back for them itself.
+  const held = await heldPairs(tx, pairs.filter((p) => !claimedKeys.has(pairKey(p))));
   const byPair = new Map<string, TargetRow[]>();
   for (const t of targets) byPair.set(pairKey(t), [...(byPair.get(pairKey(t)) ?? []), t]);
   const live = pairs.filter((p) => byPair.has(pairKey(p)));
@@ -75,7 +88,7 @@ async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promis
     const own = byPair.get(pairKey(p));
     // The same pair twice in one flush (stately allows one active job per pair, so only after a
     // crash retry): the first takes the targets, the second finds nothing left to do.
-    if (!own) return null;
+    if (!own) return held.has(pairKey(p)) ? 'held' : null;
     byPair.delete(pairKey(p));
     const conn = conns.get(p.connectionId) ?? null;
     const product = products.get(p.productId);
@@ -88,6 +101,11 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
   const { claim, record: recorder } = pushBatchers(deps);
   const loaded = await claim.submit(tenantId, { productId, connectionId });
   if (!loaded) return; // another task already pushed the latest state for these targets
+  if (loaded === 'held') {
+    // Polled every 2 s while the bulk call runs; the bulk lease bounds how long (tasks/pushBulk.ts).
+    await deps.queue.send(deps.db, 'push-task', data, { singletonKey: `${productId}:${connectionId}`, startAfterSeconds: 2 });
+    return;
+  }
   const { targets, conn, product, link } = loaded;
   const ids = targets.map((t) => t.id);
   const attempt = Math.max(...targets.map((t) => t.attempts));
