@@ -13,6 +13,9 @@ import { claimBulkTargets, createBatch, waitingSinglePushes } from '../../src/db
 import { startWooCommerceFake, type WooCommerceFake } from '../../src/providers/woocommerce/fake/index.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
 import { connectWooStore, waitFor } from './flow.ts';
+import { haveContracts } from '../contracts.ts';
+
+const HAVE_CONTRACTS = haveContracts('woocommerce');
 
 let fake: WooCommerceFake;
 let svc: TestService;
@@ -81,7 +84,7 @@ async function push(t: TestTenant, payload: Record<string, unknown>) {
 }
 
 describe('bulk push (WooCommerce products/batch)', () => {
-  it('pushes 250 products in batch calls of at most 100, links them, and updates in place on the next batch', async () => {
+  it.skipIf(!HAVE_CONTRACTS)('pushes 250 products in batch calls of at most 100, links them, and updates in place on the next batch', async () => {
     const t = newTenant();
     const conn = await activeStore(t, 'bulk-main');
     const ids = await seed(t, Array.from({ length: 250 }, (_, i) => simple(`BULK-${i}`)));
