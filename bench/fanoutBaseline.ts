@@ -5,7 +5,7 @@
 // Run as a child process (`node --import tsx bench/fanoutBaseline.ts <DATABASE_URL>`) it is
 // one baseline worker process; imported, it sends the jobs and times their completion.
 import { PgBoss } from 'pg-boss';
-import { QUEUE_SPECS } from '../src/jobs/queue.ts';
+import { QUEUE_SPECS, queueOptions } from '../src/jobs/queue.ts';
 
 export const BASELINE_QUEUE = 'bench-noop';
 const spec = QUEUE_SPECS['push-task'];
@@ -13,15 +13,7 @@ const spec = QUEUE_SPECS['push-task'];
 /** The options Synq's JobQueue gives its queues (queue.ts), so both queues cost the same to claim. */
 export async function createBaselineQueue(boss: PgBoss): Promise<void> {
   if (await boss.getQueue(BASELINE_QUEUE)) return;
-  await boss.createQueue(BASELINE_QUEUE, {
-    policy: spec.policy,
-    retryLimit: spec.retryLimit,
-    retryBackoff: true,
-    retryDelay: 2,
-    retryDelayMax: 60,
-    heartbeatSeconds: spec.heartbeatSeconds,
-    expireInSeconds: spec.expireInSeconds,
-  });
+  await boss.createQueue(BASELINE_QUEUE, queueOptions(spec));
 }
 
 /** Works the baseline queue with the push-task worker settings (worker.ts) and a no-op handler. */

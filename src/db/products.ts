@@ -220,6 +220,17 @@ export async function productIdsBySku(db: Queryable, tenantId: string, skus: str
   return new Map(rows.map((r) => [r.sku, r.productId]));
 }
 
+/** Variant rows by product, keeping their order (the batched readers below). */
+function groupVariants(vs: VariantRow[]): Map<string, VariantRow[]> {
+  const byProduct = new Map<string, VariantRow[]>();
+  for (const v of vs) {
+    const list = byProduct.get(v.productId);
+    if (list) list.push(v);
+    else byProduct.set(v.productId, [v]);
+  }
+  return byProduct;
+}
+
 /**
  * Several products of one tenant with their variants, deleted ones included, in two queries
  * (the push worker's batched read; the caller checks each product's org against its connection's).
@@ -233,12 +244,7 @@ export async function getProductsByIds(db: Queryable, tenantId: string, ids: str
     .from(variants)
     .where(inArray(variants.productId, rows.map((r) => r.id)))
     .orderBy(asc(variants.position), asc(variants.createdAt));
-  const byProduct = new Map<string, VariantRow[]>();
-  for (const v of vs) {
-    const list = byProduct.get(v.productId);
-    if (list) list.push(v);
-    else byProduct.set(v.productId, [v]);
-  }
+  const byProduct = groupVariants(vs);
   return new Map(rows.map((r) => [r.id, toProduct(r, byProduct.get(r.id) ?? [])]));
 }
 
@@ -256,11 +262,6 @@ export async function getProducts(db: Queryable, scope: Scope, ids: readonly str
     .from(variants)
     .where(sql`${variants.productId} = ANY(${idArray}::uuid[])`)
     .orderBy(asc(variants.productId), asc(variants.position), asc(variants.createdAt));
-  const byProduct = new Map<string, VariantRow[]>();
-  for (const v of vs) {
-    const list = byProduct.get(v.productId);
-    if (list) list.push(v);
-    else byProduct.set(v.productId, [v]);
-  }
+  const byProduct = groupVariants(vs);
   return rows.map((r) => toProduct(r, byProduct.get(r.id) ?? []));
 }

@@ -17,7 +17,7 @@ export interface TaskPayloads {
 }
 export type QueueName = keyof TaskPayloads;
 
-interface QueueSpec {
+export interface QueueSpec {
   policy: 'standard' | 'stately';
   /** pg-boss-level retries only cover crashes and bugs; provider retries are scheduled by the task itself. */
   retryLimit: number;
@@ -73,6 +73,19 @@ function groupOf<K extends QueueName>(name: K, data: TaskPayloads[K]): { id: str
   return of ? { id: of(data) } : undefined;
 }
 
+/** The pg-boss options of a queue (also used by the fan-out bench's baseline queue, so both cost the same to claim). */
+export function queueOptions(spec: QueueSpec) {
+  return {
+    policy: spec.policy,
+    retryLimit: spec.retryLimit,
+    retryBackoff: true,
+    retryDelay: 2,
+    retryDelayMax: 60,
+    heartbeatSeconds: spec.heartbeatSeconds,
+    expireInSeconds: spec.expireInSeconds,
+  };
+}
+
 export interface EnqueueOptions {
   singletonKey?: string;
   startAfterSeconds?: number;
@@ -110,15 +123,7 @@ export class JobQueue {
   async start(): Promise<void> {
     await this.boss.start();
     for (const [name, spec] of Object.entries(QUEUE_SPECS)) {
-      const options = {
-        policy: spec.policy,
-        retryLimit: spec.retryLimit,
-        retryBackoff: true,
-        retryDelay: 2,
-        retryDelayMax: 60,
-        heartbeatSeconds: spec.heartbeatSeconds,
-        expireInSeconds: spec.expireInSeconds,
-      };
+      const options = queueOptions(spec);
       const notify = spec.notify ?? false;
       const existing = await this.boss.getQueue(name);
       if (!existing) {
