@@ -11,15 +11,16 @@
 // so there API, worker, fakes and the baseline worker share this process.
 // Reported: tasks/s, ratio to the baseline (target ≥ 0.5×), enqueue→provider latency p50/p99
 // (the fake's receipt of the product minus the 202 of its push), CPU per task.
-// SQL statements per task are not reported: pg_stat_statements is not installed here, and
-// pg_stat_database's counters lag by up to 10 s for idle backends on PostgreSQL 15.
+// PostgreSQL runs also report the CPU of the bench process (API and fakes) and of the database's
+// backends per task, and the SQL statements per task the workers sent (bench/statementCounter.mjs,
+// preloaded into them): the one figure here that does not move with the machine's load.
 //
 // Debugging aids: SYNQ_BENCH_DEBUG=1 (latency per provider), SYNQ_BENCH_PROF=<dir> (V8 CPU
 // profiles of the worker processes), SYNQ_BENCH_CHILD_LOG=<file> with SYNQ_BENCH_LOG_LEVEL=debug
 // (the workers' log lines, e.g. "task completed" with its ms).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { appendFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
@@ -58,15 +59,24 @@ const POLL_SECONDS = 1;
 const CONNECTIONS = 3;
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'synq.js');
 const BASELINE_WORKER = resolve(import.meta.dirname, 'fanoutBaseline.ts');
+const STATEMENT_COUNTER = resolve(import.meta.dirname, 'statementCounter.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => console.error(s);
 
 interface RunResult {
   tasksPerS: number;
   baselinePerS: number;
+  /** PostgreSQL only: the baseline's worker processes and the database's backends, per job. */
+  baseCpuMsPerJob: number;
+  basePgCpuMsPerJob: number | null;
   p50ms: number;
   p99ms: number;
   cpuMsPerTask: number;
+  /** PostgreSQL only: the API and fakes' process, and the database's backends, per task. */
+  benchCpuMsPerTask: number | null;
+  pgCpuMsPerTask: number | null;
+  /** PostgreSQL only: SQL statements the worker processes sent, per task. */
+  statementsPerTask: number | null;
   failed: number;
 }
 
@@ -111,18 +121,42 @@ async function stopChildren(children: ChildProcess[]): Promise<void> {
   );
 }
 
-/** CPU ms used so far by these processes (user + system), from /proc (clock ticks of 10 ms). */
-function childCpuMs(children: ChildProcess[]): number {
-  let ticks = 0;
-  for (const c of children) {
-    try {
-      const fields = readFileSync(`/proc/${c.pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // exited: not counted
-    }
+/** CPU ms used so far by one process (user + system), from /proc (clock ticks of 10 ms); 0 once it has exited. */
+function pidCpuMs(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
   }
-  return ticks * 10;
+}
+
+const childCpuMs = (children: ChildProcess[]): number => children.reduce((n, c) => n + pidCpuMs(c.pid), 0);
+
+/** The statements the worker processes have sent so far, by their first words (bench/statementCounter.mjs). */
+async function statementCounts(children: ChildProcess[], dir: string): Promise<Map<string, number>> {
+  const files = children.map((c) => join(dir, `${c.pid}.json`));
+  for (const f of files) rmSync(f, { force: true });
+  for (const c of children) c.kill('SIGUSR2');
+  const counts = new Map<string, number>();
+  for (const f of files) {
+    const text = await until(`statement counts in ${f}`, async () => (existsSync(f) ? readFileSync(f, 'utf8') : null), 10_000, 20);
+    for (const [k, n] of Object.entries(JSON.parse(text) as Record<string, number>)) counts.set(k, (counts.get(k) ?? 0) + n);
+  }
+  return counts;
+}
+
+/** CPU ms so far of each PostgreSQL backend connected to the bench's database (same machine). */
+async function backendCpuMs(db: Deps['db']): Promise<Map<number, number>> {
+  const rows = rowsOf<{ pid: number }>(await db.execute(sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`));
+  return new Map(rows.map((r) => [r.pid, pidCpuMs(r.pid)]));
+}
+
+/** CPU the backends used between two snapshots; a backend opened in between counts from its start. */
+function backendDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let ms = 0;
+  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  return ms;
 }
 
 const selfCpuMs = () => {
@@ -164,7 +198,7 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     if (kind === 'pglite') worker = await startWorker(deps, { pollingIntervalSeconds: POLL_SECONDS });
     else {
       for (let i = 0; i < WORKERS; i++) {
-        children.push(await spawnReady([...profile, BIN, 'worker'], { ...env, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
+        children.push(await spawnReady([...profile, '--import', STATEMENT_COUNTER, BIN, 'worker'], { ...env, SYNQ_STATEMENT_COUNT_DIR: dir, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
       }
     }
 
@@ -201,6 +235,8 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     if (kind === 'pglite') await workBaseline(boss, POLL_SECONDS);
     else for (let i = 0; i < WORKERS; i++) baseChildren.push(await spawnReady(['--import', 'tsx', BASELINE_WORKER, scratch!.url, String(POLL_SECONDS)], {}, 'baseline worker ready'));
     const total = products * CONNECTIONS;
+    const basePg0 = kind === 'postgres' ? await backendCpuMs(db) : null;
+    const baseCpu0 = childCpuMs(baseChildren);
     const baseStart = await sendBaseline(boss, products, CONNECTIONS, IN_FLIGHT, tag);
     const baseEnd = await until('baseline jobs', async () => {
       const [r] = rowsOf<{ n: number; last: Date | string | null }>(
@@ -209,6 +245,8 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
       return r && r.n >= total && r.last ? new Date(r.last).getTime() : null;
     }, TIMEOUT_MS);
     if (kind === 'pglite') await boss.offWork(BASELINE_QUEUE, { wait: true });
+    const baseCpuMsPerJob = (childCpuMs(baseChildren) - baseCpu0) / total;
+    const basePgCpuMsPerJob = basePg0 ? backendDelta(basePg0, await backendCpuMs(db)) / total : null;
     await stopChildren(baseChildren);
     const baselinePerS = total / ((baseEnd - baseStart) / 1000);
 
@@ -216,6 +254,9 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     const recorder = new ReceiptRecorder(fakes, new RegExp(`FO-${tag}-\\d+`, 'g'));
     const accepted: number[] = new Array<number>(products);
     const cpu0 = kind === 'postgres' ? childCpuMs(children) : selfCpuMs();
+    const self0 = selfCpuMs();
+    const pg0 = kind === 'postgres' ? await backendCpuMs(db) : null;
+    const sql0 = kind === 'postgres' ? await statementCounts(children, dir) : null;
     const start = Date.now();
     await inFlight(products, async (i) => {
       const res = await fetch(`${apiUrl}/unified/sync/push/product`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ productId: ids[i], action: 'UPSERT' }) });
@@ -232,6 +273,15 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
       return r && r.n === total && r.open === 0 && r.last ? { end: new Date(r.last).getTime(), failed: r.failed } : null;
     }, TIMEOUT_MS);
     const cpu1 = kind === 'postgres' ? childCpuMs(children) : selfCpuMs();
+    const self1 = selfCpuMs();
+    const pg1 = pg0 ? await backendCpuMs(db) : null;
+    const sql1 = sql0 ? await statementCounts(children, dir) : null;
+    let statementsPerTask: number | null = null;
+    if (sql0 && sql1) {
+      const per = [...sql1].map(([k, n]) => [k, (n - (sql0.get(k) ?? 0)) / total] as const).filter(([, n]) => n > 0);
+      statementsPerTask = per.reduce((a, [, n]) => a + n, 0);
+      if (process.env.SYNQ_BENCH_DEBUG) for (const [k, n] of per.sort((a, b) => b[1] - a[1]).slice(0, 15)) log(`  ${n.toFixed(2)} × ${k}`);
+    }
     recorder.stop();
 
     const ports = [fakes.shopify.url, fakes.woo.url, fakes.amazon.url].map((u) => Number(new URL(u).port));
@@ -251,9 +301,14 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     return {
       tasksPerS: total / ((settled.end - start) / 1000),
       baselinePerS,
+      baseCpuMsPerJob,
+      basePgCpuMsPerJob,
       p50ms: quantile(latencies, 0.5),
       p99ms: quantile(latencies, 0.99),
       cpuMsPerTask: (cpu1 - cpu0) / total,
+      benchCpuMsPerTask: kind === 'postgres' ? (self1 - self0) / total : null,
+      pgCpuMsPerTask: pg0 && pg1 ? backendDelta(pg0, pg1) / total : null,
+      statementsPerTask,
       failed: settled.failed + (total - latencies.length),
     };
   } finally {
@@ -285,7 +340,11 @@ for (const kind of kinds) {
       results.push(r);
       log(
         `[${kind} ${size}×${CONNECTIONS}] run ${run + 1}: ${r.tasksPerS.toFixed(0)} tasks/s vs pg-boss ${r.baselinePerS.toFixed(0)} jobs/s → ${(r.tasksPerS / r.baselinePerS).toFixed(2)}×; ` +
-          `latency p50 ${r.p50ms.toFixed(0)} ms p99 ${r.p99ms.toFixed(0)} ms; ${r.cpuMsPerTask.toFixed(2)} CPU ms/task${r.failed ? `; ${r.failed} not succeeded` : ''}`,
+          `latency p50 ${r.p50ms.toFixed(0)} ms p99 ${r.p99ms.toFixed(0)} ms; ${r.cpuMsPerTask.toFixed(2)} CPU ms/task` +
+          (r.pgCpuMsPerTask !== null ? ` (+ API and fakes ${r.benchCpuMsPerTask!.toFixed(2)}, PostgreSQL ${r.pgCpuMsPerTask.toFixed(2)})` : '') +
+          (r.statementsPerTask !== null ? `; ${r.statementsPerTask.toFixed(2)} SQL statements/task` : '') +
+          (r.basePgCpuMsPerJob !== null ? `; baseline CPU per job ${r.baseCpuMsPerJob.toFixed(2)} ms workers, ${r.basePgCpuMsPerJob.toFixed(2)} ms PostgreSQL` : '') +
+          `${r.failed ? `; ${r.failed} not succeeded` : ''}`,
       );
     }
     const label = `${kind}, ${size}×${CONNECTIONS}`;
@@ -300,6 +359,15 @@ for (const kind of kinds) {
       row(`fan-out enqueue→provider p99 (${label})`, 'ms', results.map((r) => r.p99ms), { notes: 'fake receipt − 202 of the push' }),
       row(`fan-out CPU per task (${label})`, 'ms', results.map((r) => r.cpuMsPerTask), { notes: kind === 'postgres' ? 'worker processes only' : 'the whole process, fakes included' }),
     );
+    if (kind === 'postgres') {
+      rows.push(
+        row(`fan-out PostgreSQL CPU per task (${label})`, 'ms', results.map((r) => r.pgCpuMsPerTask!), { notes: "the bench database's backends" }),
+        row(`fan-out API and fakes CPU per task (${label})`, 'ms', results.map((r) => r.benchCpuMsPerTask!), { notes: 'the bench process: push route and the three fakes' }),
+        row(`fan-out baseline CPU per job (${label})`, 'ms', results.map((r) => r.baseCpuMsPerJob), { notes: 'pg-boss no-op worker processes' }),
+        row(`fan-out baseline PostgreSQL CPU per job (${label})`, 'ms', results.map((r) => r.basePgCpuMsPerJob!), { notes: "the bench database's backends" }),
+        row(`fan-out SQL statements per task (${label})`, 'statements', results.map((r) => r.statementsPerTask!), { notes: 'sent by the worker processes (bench/statementCounter.mjs)' }),
+      );
+    }
   }
 }
 console.log('\n| figure | median | min–max | baseline | target |');

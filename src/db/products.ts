@@ -232,20 +232,23 @@ function groupVariants(vs: VariantRow[]): Map<string, VariantRow[]> {
 }
 
 /**
- * Several products of one tenant with their variants, deleted ones included, in two queries
- * (the push worker's batched read; the caller checks each product's org against its connection's).
+ * Several products of one tenant with their variants, deleted ones included, in one query
+ * (the push worker's batched read, one statement per grouped claim; the caller checks each
+ * product's org against its connection's). A product row repeats once per variant: pushes
+ * read a handful of products, so the repetition costs less than a second round trip.
  */
 export async function getProductsByIds(db: Queryable, tenantId: string, ids: string[]): Promise<Map<string, Product>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.select().from(products).where(and(inArray(products.id, ids), eq(products.tenantId, tenantId)));
-  if (rows.length === 0) return new Map();
-  const vs = await db
-    .select()
-    .from(variants)
-    .where(inArray(variants.productId, rows.map((r) => r.id)))
-    .orderBy(asc(variants.position), asc(variants.createdAt));
-  const byProduct = groupVariants(vs);
-  return new Map(rows.map((r) => [r.id, toProduct(r, byProduct.get(r.id) ?? [])]));
+  const rows = await db
+    .select({ p: products, v: variants })
+    .from(products)
+    .leftJoin(variants, eq(variants.productId, products.id))
+    .where(and(inArray(products.id, ids), eq(products.tenantId, tenantId)))
+    .orderBy(asc(products.id), asc(variants.position), asc(variants.createdAt));
+  const out = new Map<string, Product>();
+  const byProduct = groupVariants(rows.flatMap((r) => (r.v ? [r.v] : [])));
+  for (const { p } of rows) if (!out.has(p.id)) out.set(p.id, toProduct(p, byProduct.get(p.id) ?? []));
+  return out;
 }
 
 /** Many products with their variants in two queries (bulk pushes); soft-deleted ones are left out. */

@@ -69,9 +69,13 @@ const CLAIM_LOCK_SPACE = 0x5351;
  * statement each, so the wait is short.
  */
 export async function lockClaimsOf(db: Queryable, connectionIds: readonly string[]): Promise<void> {
-  for (const id of [...new Set(connectionIds)].sort()) {
-    await db.execute(sql`SELECT pg_advisory_xact_lock(${CLAIM_LOCK_SPACE}, hashtext(${id}))`);
-  }
+  const ids = [...new Set(connectionIds)].sort();
+  if (ids.length === 0) return;
+  // One statement for all of them (a grouped claim spans several connections). The sorted
+  // subquery fixes the order the locks are taken in, so two claimers never wait on each other
+  // in a cycle.
+  const list = sql.join(ids.map((id) => sql`(${id}::text)`), sql`, `);
+  await db.execute(sql`SELECT count(pg_advisory_xact_lock(${CLAIM_LOCK_SPACE}, hashtext(s.id))) FROM (SELECT id FROM (VALUES ${list}) AS v(id) ORDER BY id) AS s`);
 }
 
 /** One product × connection: the unit a push task works on. */
@@ -131,6 +135,31 @@ export async function finishTargets(
     .update(pushTargets)
     .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}), ...(fields.remoteStatus !== undefined ? { remoteStatus: fields.remoteStatus } : {}) })
     .where(inArray(pushTargets.id, ids));
+}
+
+/**
+ * The grouped record of successful pushes in one statement: the links of the upserts
+ * (INSERT … ON CONFLICT) and every succeeded target. One statement is one round trip and
+ * is atomic on its own; the push worker runs it inside its tenant transaction.
+ */
+export async function recordSucceeded(db: Queryable, links: readonly NewLink[], rows: readonly { id: string; remoteId: string | null; remoteStatus: string | null }[]): Promise<void> {
+  if (links.length === 0) return finishSucceeded(db, rows);
+  if (rows.length === 0) return upsertLinks(db, links);
+  const linkList = sql.join(
+    links.map((l) => sql`(${l.tenantId}::uuid, ${l.productId}::uuid, ${l.connectionId}::uuid, ${l.remoteId}::text, ${JSON.stringify(l.variantIds)}::jsonb, ${l.pushedVersion}::int)`),
+    sql`, `,
+  );
+  const targetList = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.remoteId}::text, ${r.remoteStatus}::text)`), sql`, `);
+  await db.execute(sql`
+    WITH linked AS (
+      INSERT INTO product_links (tenant_id, product_id, connection_id, remote_id, variant_ids, pushed_version)
+      VALUES ${linkList}
+      ON CONFLICT (product_id, connection_id) DO UPDATE
+        SET remote_id = excluded.remote_id, variant_ids = excluded.variant_ids, pushed_version = excluded.pushed_version, updated_at = now()
+      RETURNING 1
+    )
+    UPDATE push_targets AS t SET status = 'succeeded', remote_id = v.remote_id, remote_status = v.remote_status, error = NULL, updated_at = ${new Date().toISOString()}::timestamptz
+    FROM (VALUES ${targetList}) AS v(id, remote_id, remote_status) WHERE t.id = v.id`);
 }
 
 /** Targets that succeeded, each with its own remote id and status, marked in one statement. */

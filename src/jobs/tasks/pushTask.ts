@@ -10,7 +10,7 @@
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
-import { claimTargets, queuedSinglePairs, deleteLink, finishSucceeded, finishTargets, getLinks, latestAction, upsertLinks, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
+import { claimTargets, queuedSinglePairs, deleteLink, finishTargets, getLinks, latestAction, recordSucceeded, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
 import { toPushProduct, type Product } from '../../domain/product.ts';
 import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
@@ -45,6 +45,8 @@ interface Batchers {
   record: KeyedGroupCommit<Recorded, Next>;
 }
 
+const RECORD_LINGER_MS = 5;
+
 /** One pair of batchers per process (per Deps), keyed by tenant. */
 const batchers = new WeakMap<Deps, Batchers>();
 
@@ -53,7 +55,8 @@ export function pushBatchers(deps: Deps): Batchers {
   if (!b) {
     b = {
       claim: new KeyedGroupCommit((tenantId, pairs) => withTenant(deps.db, tenantId, (tx) => claimAndRead(tx, tenantId, pairs))),
-      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, (tx) => recordAll(tx, deps, tenantId, items))),
+      // Outcomes arrive one by one as provider calls return: 5 ms of linger puts several in one transaction.
+      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, (tx) => recordAll(tx, deps, tenantId, items)), 64, RECORD_LINGER_MS),
     };
     batchers.set(deps, b);
   }
@@ -173,8 +176,7 @@ async function recordAll(tx: Tx, deps: Deps, tenantId: string, items: Recorded[]
     for (const t of targets) succeeded.push({ id: t.id, remoteId: outcome.remoteId, remoteStatus: outcome.detail ?? null });
     out.push({ kind: 'succeeded' });
   }
-  await upsertLinks(tx, links);
-  await finishSucceeded(tx, succeeded);
+  await recordSucceeded(tx, links, succeeded);
   return out;
 }
 
