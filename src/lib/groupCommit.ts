@@ -21,12 +21,6 @@ export class KeyedGroupCommit<In, Out> {
   constructor(
     private readonly flush: (key: string, items: In[]) => Promise<Out[]>,
     private readonly maxBatch = 64,
-    /**
-     * How long an idle key waits for more items before it flushes (0: one turn of the event
-     * loop). For items that arrive one by one rather than together (a push's outcome, when its
-     * provider call returns), a few milliseconds gather several into one transaction.
-     */
-    private readonly lingerMs = 0,
   ) {}
 
   submit(key: string, item: In): Promise<Out> {
@@ -45,7 +39,7 @@ export class KeyedGroupCommit<In, Out> {
     try {
       while (queue.length > 0) {
         // One turn of the event loop lets the other jobs of the same fetch join this flush.
-        await new Promise<void>((r) => (this.lingerMs > 0 ? setTimeout(r, this.lingerMs) : setImmediate(r)));
+        await new Promise<void>((r) => setImmediate(r));
         const batch = queue.splice(0, this.maxBatch);
         if (this.flushSizes.length < 10_000) this.flushSizes.push(batch.length);
         try {

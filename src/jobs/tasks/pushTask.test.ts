@@ -9,7 +9,7 @@ import { insertConnection } from '../../db/connections.ts';
 import { sealCredentials } from '../../providers/connectionContext.ts';
 import { ProviderError, type Connector, type PushProduct } from '../../providers/types.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../../../test/harness.ts';
-import { pushBatchers, pushTask } from './pushTask.ts';
+import { pushBatcher, pushTask } from './pushTask.ts';
 
 let svc: TestService;
 let shopify: Connector;
@@ -77,12 +77,11 @@ describe('push task group commit', () => {
       seen.push(p.title);
       return remote(p);
     });
-    const { claim, record } = pushBatchers(svc.deps);
-    const claims = claim.flushSizes.length;
-    const records = record.flushSizes.length;
+    const batcher = pushBatcher(svc.deps);
+    const before = batcher.flushSizes.length;
     await Promise.all(ids.map((id) => run(t, id, conn)));
-    expect(claim.flushSizes.slice(claims)).toEqual([5]);
-    expect(record.flushSizes.slice(records)).toEqual([5]);
+    // The five claims in one flush, then the five outcomes in another.
+    expect(batcher.flushSizes.slice(before)).toEqual([5, 5]);
     expect(seen.sort()).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
     const after = await targets(t);
     expect(after.map((x) => x.status)).toEqual(Array(5).fill('succeeded'));
@@ -117,10 +116,11 @@ describe('push task group commit', () => {
     const [pa] = await pushed(a, 1);
     const [pb] = await pushed(b, 1);
     vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => remote(p));
-    const { claim } = pushBatchers(svc.deps);
-    const before = claim.flushSizes.length;
+    const batcher = pushBatcher(svc.deps);
+    const before = batcher.flushSizes.length;
     await Promise.all([run(a, pa!, connA), run(b, pb!, connB)]);
-    expect(claim.flushSizes.slice(before)).toEqual([1, 1]);
+    // A claim and a record per tenant, never one flush with both tenants' items.
+    expect(batcher.flushSizes.slice(before)).toEqual([1, 1, 1, 1]);
     expect((await targets(a)).map((x) => x.status)).toEqual(['succeeded']);
     expect((await targets(b)).map((x) => x.status)).toEqual(['succeeded']);
   });

@@ -4,8 +4,9 @@
 //   2. call the provider with the product's latest state;
 //   3. record the outcome: link + succeeded, or queued-for-retry / failed / dead.
 // Steps 1 and 3 are group-committed per tenant (lib/groupCommit.ts): the tasks of one tenant
-// that a worker process runs at once share one claim transaction and one record transaction,
-// each task still waiting for the commit that holds its own rows. A task's provider call never
+// that a worker process runs at once share their transactions (one flush records the outcomes
+// that came back and claims the tasks that started), each task still waiting for the commit
+// that holds its own rows. A task's provider call never
 // waits for another's: a stalled call only delays its own record.
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
@@ -40,27 +41,33 @@ interface Recorded {
 
 type Next = RetryDecision | { kind: 'succeeded' };
 
-interface Batchers {
-  claim: KeyedGroupCommit<PushPair, Loaded | 'held' | null>;
-  record: KeyedGroupCommit<Recorded, Next>;
-}
+/** What a task hands to its tenant's batcher: its claim (step 1) or its outcome (step 3). */
+type Op = { kind: 'claim'; pair: PushPair } | { kind: 'record'; item: Recorded };
+type OpResult = Loaded | 'held' | null | Next;
 
-const RECORD_LINGER_MS = 5;
+/**
+ * One batcher per process (per Deps), keyed by tenant. Claims and records share it: one
+ * transaction records the outcomes that came back and claims the tasks that just started
+ * (records first, so a claim in the same flush sees them), instead of one transaction for each.
+ */
+const batchers = new WeakMap<Deps, KeyedGroupCommit<Op, OpResult>>();
 
-/** One pair of batchers per process (per Deps), keyed by tenant. */
-const batchers = new WeakMap<Deps, Batchers>();
-
-export function pushBatchers(deps: Deps): Batchers {
+export function pushBatcher(deps: Deps): KeyedGroupCommit<Op, OpResult> {
   let b = batchers.get(deps);
   if (!b) {
-    b = {
-      claim: new KeyedGroupCommit((tenantId, pairs) => withTenant(deps.db, tenantId, (tx) => claimAndRead(tx, tenantId, pairs))),
-      // Outcomes arrive one by one as provider calls return: 5 ms of linger puts several in one transaction.
-      record: new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, (tx) => recordAll(tx, deps, tenantId, items)), 64, RECORD_LINGER_MS),
-    };
+    b = new KeyedGroupCommit((tenantId, ops) => withTenant(deps.db, tenantId, (tx) => flushOps(tx, deps, tenantId, ops)));
     batchers.set(deps, b);
   }
   return b;
+}
+
+async function flushOps(tx: Tx, deps: Deps, tenantId: string, ops: Op[]): Promise<OpResult[]> {
+  const out = new Array<OpResult>(ops.length);
+  const records = ops.flatMap((op, i) => (op.kind === 'record' ? [{ i, item: op.item }] : []));
+  const claims = ops.flatMap((op, i) => (op.kind === 'claim' ? [{ i, pair: op.pair }] : []));
+  if (records.length > 0) (await recordAll(tx, deps, tenantId, records.map((r) => r.item))).forEach((r, k) => (out[records[k]!.i] = r));
+  if (claims.length > 0) (await claimAndRead(tx, tenantId, claims.map((c) => c.pair))).forEach((r, k) => (out[claims[k]!.i] = r));
+  return out;
 }
 
 const pairKey = (p: PushPair) => `${p.productId}:${p.connectionId}`;
@@ -101,8 +108,8 @@ async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promis
 
 export const pushTask: Task<'push-task'> = async (deps, data) => {
   const { tenantId, productId, connectionId } = data;
-  const { claim, record: recorder } = pushBatchers(deps);
-  const loaded = await claim.submit(tenantId, { productId, connectionId });
+  const batcher = pushBatcher(deps);
+  const loaded = (await batcher.submit(tenantId, { kind: 'claim', pair: { productId, connectionId } })) as Loaded | 'held' | null;
   if (!loaded) return; // another task already pushed the latest state for these targets
   if (loaded === 'held') {
     // Polled every 2 s while the bulk call runs; the bulk lease bounds how long (tasks/pushBulk.ts).
@@ -146,7 +153,7 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
     if (!(err instanceof ProviderError)) log.error({ err }, 'unexpected error in push; retrying as transient');
     outcome = { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
   }
-  const next = await recorder.submit(tenantId, { pair: { productId, connectionId }, targets, action, outcome, variantIds, version: product?.version ?? null, attempt });
+  const next = (await batcher.submit(tenantId, { kind: 'record', item: { pair: { productId, connectionId }, targets, action, outcome, variantIds, version: product?.version ?? null, attempt } })) as Next;
   if (outcome.ok) log.info({ action, remoteId: outcome.remoteId, collapsed: targets.length }, 'push succeeded');
   else {
     // What happens next is logged with the failure, so an operator (and the reliability suite) can
