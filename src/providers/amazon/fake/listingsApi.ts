@@ -184,6 +184,9 @@ export function handleListings(deps: ListingsDeps, method: string, url: URL, tok
   const withHeaders = (a: HttpAnswer): HttpAnswer => ({ ...a, headers: { ...rateHeader, ...a.headers } });
   let op: Operation | null = null;
   let params: Json;
+  // The rate limit is per seller and operation (path template), as at Amazon; without the
+  // model the template is rebuilt from the path so one SKU does not get its own bucket.
+  let template = url.pathname;
   let body: Json | null = null;
   if (raw.trim() !== '') {
     try {
@@ -202,6 +205,7 @@ export function handleListings(deps: ListingsDeps, method: string, url: URL, tok
     }
     op = matched.op;
     params = matched.params;
+    template = op.template;
     if (!op.params(params)) {
       world.stats.invalidRequests++;
       return withHeaders(errorList(400, 'InvalidInput', 'Invalid request parameters', describeErrors(op.params)));
@@ -215,6 +219,7 @@ export function handleListings(deps: ListingsDeps, method: string, url: URL, tok
     world.stats.unvalidatedRequests++;
     const parts = url.pathname.split('/').slice(4).map(decodeURIComponent);
     params = { sellerId: parts[0], ...(parts[1] !== undefined ? { sku: parts[1] } : {}) };
+    template = `/listings/2021-08-01/items/{sellerId}${parts[1] !== undefined ? '/{sku}' : ''}`;
     for (const [k, v] of url.searchParams) params[k] = k === 'marketplaceIds' || k === 'includedData' ? v.split(',') : v;
   }
   const sellerId = String(params.sellerId);
@@ -223,7 +228,7 @@ export function handleListings(deps: ListingsDeps, method: string, url: URL, tok
     return withHeaders(errorList(403, 'Unauthorized', 'Access to requested resource is denied.', grant && grant.expiresAt <= Date.now() ? 'The access token you provided has expired.' : ''));
   }
   const failure = world.takeFailure(sellerId);
-  if (failure?.kind === 'http429' || !take(world, `${sellerId} ${method} ${op?.template ?? url.pathname}`, deps.opts.rate)) {
+  if (failure?.kind === 'http429' || !take(world, `${sellerId} ${method} ${template}`, deps.opts.rate)) {
     world.stats.rateLimited++;
     return withHeaders(errorList(429, 'QuotaExceeded', 'You exceeded your quota for the requested resource.'));
   }

@@ -139,20 +139,25 @@ function paginate<T>(items: T[], query: Json): HttpAnswer {
 
 /** Validates query and body against the contract; null when the request may proceed. */
 function validate(deps: RestDeps, route: string, method: string, query: Json, body: unknown): { answer: HttpAnswer | null; route: string | null } {
+  // The 413 is the store's own limit, not the contract's: a fake without the contract keeps it.
+  const tooLarge = (): HttpAnswer | null => {
+    if (!route.endsWith('/batch') || typeof body !== 'object' || body === null) return null;
+    const b = body as Json;
+    const count = ['create', 'update', 'delete'].reduce((n, k) => n + (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0), 0);
+    if (count <= BATCH_LIMIT) return null;
+    deps.world.stats.batchTooLarge += 1;
+    return wcError(413, 'woocommerce_rest_request_entity_too_large', `Unable to accept more than ${BATCH_LIMIT} items for this request.`);
+  };
   if (deps.contract === null) {
     deps.world.stats.unvalidatedRequests += 1;
-    return { answer: null, route: null };
+    return { answer: tooLarge(), route: null };
   }
   const r = deps.contract.routes.find((x) => x.pattern.test(route) && x.methods.has(method));
   if (!r) return { answer: wcError(404, 'rest_no_route', 'No route was found matching the URL and request method.'), route: null };
-  if (r.batch && typeof body === 'object' && body !== null) {
-    const b = body as Json;
-    const count = ['create', 'update', 'delete'].reduce((n, k) => n + (Array.isArray(b[k]) ? (b[k] as unknown[]).length : 0), 0);
-    if (count > BATCH_LIMIT) {
-      deps.world.stats.validatedRequests += 1;
-      deps.world.stats.batchTooLarge += 1;
-      return { answer: wcError(413, 'woocommerce_rest_request_entity_too_large', `Unable to accept more than ${BATCH_LIMIT} items for this request.`), route: r.route };
-    }
+  const big = r.batch ? tooLarge() : null;
+  if (big) {
+    deps.world.stats.validatedRequests += 1;
+    return { answer: big, route: r.route };
   }
   const okQuery = r.query(query);
   const okBody = r.body === null ? true : r.body(body);
