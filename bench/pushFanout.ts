@@ -36,6 +36,7 @@ import { benchJsonLine, fmt, quantile, row, type BenchRow } from './benchJson.ts
 import { BASELINE_QUEUE, createBaselineQueue, sendBaseline, workBaseline } from './fanoutBaseline.ts';
 import { connect, ReceiptRecorder, startFakes, type Fakes } from './fanoutFakes.ts';
 import { scratchPostgres, type ScratchDb } from './scratchDb.ts';
+import { installStatementCounter } from './statementCounter.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -59,6 +60,13 @@ const POLL_SECONDS = 1;
 const CONNECTIONS = 3;
 const BIN = resolve(import.meta.dirname, '..', 'bin', 'synq.js');
 const BASELINE_WORKER = resolve(import.meta.dirname, 'fanoutBaseline.ts');
+/**
+ * The workers' application_name (node-postgres reads PGAPPNAME), to tell their backends' CPU from
+ * the API's. pg-boss names its own pool's connections `pgboss:<id>`; in the measured window only
+ * the workers' pg-boss uses its pool (the API enqueues on its own transaction's connection).
+ */
+const WORKER_APP = 'synq-bench-worker';
+const isWorkerBackend = (app: string) => app === WORKER_APP || app.startsWith('pgboss:');
 const STATEMENT_COUNTER = resolve(import.meta.dirname, 'statementCounter.mjs');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (s: string) => console.error(s);
@@ -75,6 +83,8 @@ interface RunResult {
   /** PostgreSQL only: the API and fakes' process, and the database's backends, per task. */
   benchCpuMsPerTask: number | null;
   pgCpuMsPerTask: number | null;
+  /** The part of pgCpuMsPerTask spent by the worker processes' backends (the rest: the API's and the bench's own). */
+  pgWorkerCpuMsPerTask: number | null;
   /** PostgreSQL only: SQL statements the worker processes sent, per task. */
   statementsPerTask: number | null;
   failed: number;
@@ -146,18 +156,21 @@ async function statementCounts(children: ChildProcess[], dir: string): Promise<M
   return counts;
 }
 
-/** CPU ms so far of each PostgreSQL backend connected to the bench's database (same machine). */
-async function backendCpuMs(db: Deps['db']): Promise<Map<number, number>> {
-  const rows = rowsOf<{ pid: number }>(await db.execute(sql`SELECT pid FROM pg_stat_activity WHERE datname = current_database()`));
-  return new Map(rows.map((r) => [r.pid, pidCpuMs(r.pid)]));
+/** CPU ms so far of each PostgreSQL backend connected to the bench's database (same machine), with its application_name. */
+async function backendCpuMs(db: Deps['db']): Promise<Map<number, { app: string; ms: number }>> {
+  const rows = rowsOf<{ pid: number; app: string }>(await db.execute(sql`SELECT pid, application_name AS app FROM pg_stat_activity WHERE datname = current_database()`));
+  return new Map(rows.map((r) => [r.pid, { app: r.app, ms: pidCpuMs(r.pid) }]));
 }
 
-/** CPU the backends used between two snapshots; a backend opened in between counts from its start. */
-function backendDelta(before: Map<number, number>, after: Map<number, number>): number {
+/** CPU the backends (those whose application_name passes `app`) used between two snapshots; a backend opened in between counts from its start. */
+function backendDelta(before: Map<number, { ms: number }>, after: Map<number, { app: string; ms: number }>, app: (name: string) => boolean = () => true): number {
   let ms = 0;
-  for (const [pid, cpu] of after) ms += cpu - (before.get(pid) ?? 0);
+  for (const [pid, b] of after) if (app(b.app)) ms += b.ms - (before.get(pid)?.ms ?? 0);
   return ms;
 }
+
+/** This process's own statements (push route, bench polling); counted only when debugging. */
+const countOwnStatements = process.env.SYNQ_BENCH_DEBUG ? installStatementCounter() : () => new Map<string, number>();
 
 const selfCpuMs = () => {
   const u = process.cpuUsage();
@@ -198,7 +211,7 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     if (kind === 'pglite') worker = await startWorker(deps, { pollingIntervalSeconds: POLL_SECONDS });
     else {
       for (let i = 0; i < WORKERS; i++) {
-        children.push(await spawnReady([...profile, '--import', STATEMENT_COUNTER, BIN, 'worker'], { ...env, SYNQ_STATEMENT_COUNT_DIR: dir, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
+        children.push(await spawnReady([...profile, '--import', STATEMENT_COUNTER, BIN, 'worker'], { ...env, PGAPPNAME: WORKER_APP, SYNQ_STATEMENT_COUNT_DIR: dir, SYNQ_DATA_DIR: mkdtempSync(join(tmpdir(), 'synq-fanout-w-')), SYNQ_PUBLIC_URL: apiUrl }, '"msg":"worker started"'));
       }
     }
 
@@ -257,6 +270,7 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     const self0 = selfCpuMs();
     const pg0 = kind === 'postgres' ? await backendCpuMs(db) : null;
     const sql0 = kind === 'postgres' ? await statementCounts(children, dir) : null;
+    const api0 = countOwnStatements();
     const start = Date.now();
     await inFlight(products, async (i) => {
       const res = await fetch(`${apiUrl}/unified/sync/push/product`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ productId: ids[i], action: 'UPSERT' }) });
@@ -276,6 +290,19 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
     const self1 = selfCpuMs();
     const pg1 = pg0 ? await backendCpuMs(db) : null;
     const sql1 = sql0 ? await statementCounts(children, dir) : null;
+    const api1 = countOwnStatements();
+    if (process.env.SYNQ_BENCH_DEBUG && pg0 && pg1) {
+      const byApp = new Map<string, number>();
+      for (const [pid, b] of pg1) {
+        const app = b.app.startsWith('pgboss:') ? 'pg-boss (workers)' : b.app === WORKER_APP ? 'Synq (workers)' : 'API and bench';
+        byApp.set(app, (byApp.get(app) ?? 0) + b.ms - (pg0.get(pid)?.ms ?? 0));
+      }
+      log(`  PostgreSQL CPU ms per task: ${[...byApp].map(([a, ms]) => `${a} ${(ms / total).toFixed(2)}`).join(', ')}`);
+    }
+    if (process.env.SYNQ_BENCH_DEBUG) {
+      log('  this process (push route, bench polling), statements per task:');
+      for (const [k, n] of [...api1].map(([k, n]) => [k, (n - (api0.get(k) ?? 0)) / total] as const).filter(([, n]) => n > 0).sort((a, b) => b[1] - a[1]).slice(0, 12)) log(`  ${n.toFixed(2)} × ${k}`);
+    }
     let statementsPerTask: number | null = null;
     if (sql0 && sql1) {
       const per = [...sql1].map(([k, n]) => [k, (n - (sql0.get(k) ?? 0)) / total] as const).filter(([, n]) => n > 0);
@@ -308,6 +335,7 @@ async function oneRun(kind: 'pglite' | 'postgres', products: number, run: number
       cpuMsPerTask: (cpu1 - cpu0) / total,
       benchCpuMsPerTask: kind === 'postgres' ? (self1 - self0) / total : null,
       pgCpuMsPerTask: pg0 && pg1 ? backendDelta(pg0, pg1) / total : null,
+      pgWorkerCpuMsPerTask: pg0 && pg1 ? backendDelta(pg0, pg1, isWorkerBackend) / total : null,
       statementsPerTask,
       failed: settled.failed + (total - latencies.length),
     };
@@ -341,7 +369,7 @@ for (const kind of kinds) {
       log(
         `[${kind} ${size}×${CONNECTIONS}] run ${run + 1}: ${r.tasksPerS.toFixed(0)} tasks/s vs pg-boss ${r.baselinePerS.toFixed(0)} jobs/s → ${(r.tasksPerS / r.baselinePerS).toFixed(2)}×; ` +
           `latency p50 ${r.p50ms.toFixed(0)} ms p99 ${r.p99ms.toFixed(0)} ms; ${r.cpuMsPerTask.toFixed(2)} CPU ms/task` +
-          (r.pgCpuMsPerTask !== null ? ` (+ API and fakes ${r.benchCpuMsPerTask!.toFixed(2)}, PostgreSQL ${r.pgCpuMsPerTask.toFixed(2)})` : '') +
+          (r.pgCpuMsPerTask !== null ? ` (+ API and fakes ${r.benchCpuMsPerTask!.toFixed(2)}, PostgreSQL ${r.pgCpuMsPerTask.toFixed(2)} of which the workers' ${r.pgWorkerCpuMsPerTask!.toFixed(2)})` : '') +
           (r.statementsPerTask !== null ? `; ${r.statementsPerTask.toFixed(2)} SQL statements/task` : '') +
           (r.basePgCpuMsPerJob !== null ? `; baseline CPU per job ${r.baseCpuMsPerJob.toFixed(2)} ms workers, ${r.basePgCpuMsPerJob.toFixed(2)} ms PostgreSQL` : '') +
           `${r.failed ? `; ${r.failed} not succeeded` : ''}`,
@@ -362,6 +390,7 @@ for (const kind of kinds) {
     if (kind === 'postgres') {
       rows.push(
         row(`fan-out PostgreSQL CPU per task (${label})`, 'ms', results.map((r) => r.pgCpuMsPerTask!), { notes: "the bench database's backends" }),
+        row(`fan-out PostgreSQL CPU per task, worker backends (${label})`, 'ms', results.map((r) => r.pgWorkerCpuMsPerTask!), { notes: 'the rest is the push route and the bench polling' }),
         row(`fan-out API and fakes CPU per task (${label})`, 'ms', results.map((r) => r.benchCpuMsPerTask!), { notes: 'the bench process: push route and the three fakes' }),
         row(`fan-out baseline CPU per job (${label})`, 'ms', results.map((r) => r.baseCpuMsPerJob), { notes: 'pg-boss no-op worker processes' }),
         row(`fan-out baseline PostgreSQL CPU per job (${label})`, 'ms', results.map((r) => r.basePgCpuMsPerJob!), { notes: "the bench database's backends" }),
