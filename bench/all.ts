@@ -7,13 +7,13 @@
 // bounds its own load runs in count and duration. --quick uses tiny sizes: a smoke run that
 // shows every bench runs and reports, not figures to quote.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { parseBenchOutput, renderTable, type BenchResult } from './benchJson.ts';
-import { renderReport, type BenchStatus } from './benchReport.ts';
+import { keptSections, renderReport, type BenchStatus } from './benchReport.ts';
 import { baseDatabaseUrl } from './scratchDb.ts';
 
 const { values } = parseArgs({
@@ -128,6 +128,7 @@ for (const def of chosen) {
 }
 
 const cpu = cpus();
+const docPath = join(ROOT, 'docs', 'benchmarks.md');
 const report = renderReport({
   date,
   command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim().replace(/ --$/, ''),
@@ -145,12 +146,13 @@ const report = renderReport({
   results,
   statuses,
   errors,
+  kept: existsSync(docPath) ? keptSections(readFileSync(docPath, 'utf8')) : [],
 });
 console.log(renderTable(results));
 for (const s of statuses) console.log(`${s.bench}: ${s.status} (${s.seconds.toFixed(0)} s)`);
 if (!values['no-write']) {
   mkdirSync(join(ROOT, 'docs'), { recursive: true });
-  writeFileSync(join(ROOT, 'docs', 'benchmarks.md'), report);
+  writeFileSync(docPath, report);
   console.log('wrote docs/benchmarks.md');
 }
 process.exit(statuses.some((s) => s.status !== 'ok' && s.status !== 'not present') ? 1 : 0);

@@ -2,7 +2,7 @@
 // malformed line is an error (not silently dropped), and the table/report render them.
 import { describe, expect, it } from 'vitest';
 import { benchJsonLine, median, meets, parseBenchOutput, quantile, renderTable, row } from './benchJson.ts';
-import { renderReport } from './benchReport.ts';
+import { keptSections, renderReport } from './benchReport.ts';
 
 describe('bench JSON lines', () => {
   it('round-trips rows through a child process’s mixed output', () => {
@@ -56,13 +56,15 @@ describe('rendering', () => {
     expect(table[3]).toContain('pipe \\| in note');
   });
 
+  const machine = { cpus: 2, cpuModel: 'Test CPU', ramGiB: 7.7, node: 'v20.20.2', postgres: 'PostgreSQL 15.20', loadStart: [1, 2, 3], loadEnd: [0.5, 1, 2] };
+
   it('labels a quick run as a smoke run and lists the machine, command and bench statuses', () => {
     const md = renderReport({
       date: '2026-11-30T03:00:00.000Z',
       command: 'npm run bench -- --quick',
       quick: true,
       runs: 1,
-      machine: { cpus: 2, cpuModel: 'Test CPU', ramGiB: 7.7, node: 'v20.20.2', postgres: 'PostgreSQL 15.20', loadStart: [1, 2, 3], loadEnd: [0.5, 1, 2] },
+      machine,
       results,
       statuses: [
         { bench: 'webhook', status: 'ok', seconds: 12.4, command: 'tsx bench/webhookLoad.ts --json' },
@@ -77,5 +79,14 @@ describe('rendering', () => {
     expect(md).toContain('| bulk | not present | 0 s |');
     expect(md).toContain('- fanout: malformed BENCH_JSON line: x');
     expect(md).toContain('| catalog | RSS | 130.0 MB |');
+  });
+
+  it('carries the hand-measured sections of the previous file over, and only those', () => {
+    const previous = '# Benchmarks\n\n## Figures\n\nSTALE-FIGURES\n\n## Bulk push: cost growth 1k → 100k\n\n| size |\n|---|\n\n## Reproduce\n\nx\n';
+    const kept = keptSections(previous);
+    expect(kept).toEqual(['## Bulk push: cost growth 1k → 100k\n\n| size |\n|---|']);
+    const md = renderReport({ date: '2026-11-30T03:00:00.000Z', command: 'npm run bench', quick: false, runs: 3, machine, results, statuses: [], errors: [], kept });
+    expect(md).toContain('## Bulk push: cost growth 1k → 100k\n\n| size |');
+    expect(md).not.toContain('STALE-FIGURES');
   });
 });

@@ -30,6 +30,20 @@ export interface Report {
   results: readonly BenchResult[];
   statuses: readonly BenchStatus[];
   errors: readonly string[];
+  /** Sections measured by hand (KEPT_SECTIONS) carried over from the previous file, verbatim. */
+  kept?: readonly string[];
+}
+
+/**
+ * Sections of docs/benchmarks.md measured outside `npm run bench` (a 100k bulk push takes about
+ * half an hour): a regeneration keeps them as they are instead of dropping their figures.
+ */
+export const KEPT_SECTIONS = ['Bulk push: cost growth 1k → 100k'];
+
+/** The KEPT_SECTIONS found in `md`, each from its `## ` heading up to the next one. */
+export function keptSections(md: string): string[] {
+  const parts = md.split(/^(?=## )/m);
+  return parts.filter((p) => KEPT_SECTIONS.some((t) => p.startsWith(`## ${t}\n`))).map((p) => p.trimEnd());
 }
 
 const load = (l: readonly number[]) => l.map((x) => x.toFixed(2)).join(' / ');
@@ -67,6 +81,7 @@ export function renderReport(r: Report): string {
     '',
   ];
   if (r.errors.length > 0) out.push('## Errors', '', ...r.errors.map((e) => `- ${e}`), '');
+  for (const k of r.kept ?? []) out.push(k, '');
   out.push(
     '## Reading the growth rows',
     '',

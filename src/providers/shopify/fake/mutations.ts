@@ -43,9 +43,9 @@ function handleize(title: string): string {
 }
 
 function uniqueHandle(shop: FakeShop, wanted: string, selfId: string | null): string | null {
-  const taken = (h: string) => [...shop.products.values()].some((p) => p.handle === h && p.id !== selfId);
-  if (!taken(wanted)) return wanted;
-  return null;
+  const holder = shop.handles.get(wanted);
+  const p = holder === undefined ? undefined : shop.products.get(holder);
+  return p === undefined || p.handle !== wanted || p.id === selfId ? wanted : null;
 }
 
 function validateVariants(input: ProductSetInput, options: { name: string; values: string[] }[], shop: FakeShop): UserErr[] {
@@ -167,6 +167,7 @@ export function productSet(store: FakeStore, shop: FakeShop, input: ProductSetIn
   product.updatedAt = now;
   if (!existing) for (const v of product.variants) if (v.sku !== null) shop.creationsBySku.set(v.sku, (shop.creationsBySku.get(v.sku) ?? 0) + 1);
   shop.products.set(product.id, product);
+  shop.handles.set(handle, product.id);
   return { product: productView(product, currency), productSetOperation: null, userErrors: [] };
 }
 

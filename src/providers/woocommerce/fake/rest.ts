@@ -41,9 +41,9 @@ function variationJson(v: FakeVariation): Json {
 /** SKUs are unique across products and variations of a store. */
 function skuTaken(store: FakeStoreData, sku: string, ownId: number | null): boolean {
   if (sku === '') return false;
-  for (const p of store.products.values()) if (p.sku === sku && p.id !== ownId) return true;
-  for (const v of store.variations.values()) if (v.sku === sku && v.id !== ownId) return true;
-  return false;
+  const id = store.skuOwners.get(sku);
+  if (id === undefined || id === ownId) return false;
+  return (store.products.get(id) ?? store.variations.get(id))?.sku === sku;
 }
 
 function countCreate(store: FakeStoreData, sku: string): void {
@@ -83,6 +83,7 @@ function applyProduct(deps: RestDeps, store: FakeStoreData, body: Json, existing
     date_modified_gmt: now,
   };
   store.products.set(id, p);
+  if (sku !== '') store.skuOwners.set(sku, id);
   return p;
 }
 
@@ -107,6 +108,7 @@ function applyVariation(store: FakeStoreData, parent: FakeProduct, body: Json, e
     date_modified_gmt: now,
   };
   store.variations.set(id, v);
+  if (sku !== '') store.skuOwners.set(sku, id);
   if (!parent.variations.includes(id)) parent.variations.push(id);
   return v;
 }

@@ -122,6 +122,12 @@ export interface FakeStoreData {
    * a second one means the client tried to create the same thing twice, even though the store refused it.
    */
   createRequestsBySku: Map<string, number>;
+  /**
+   * SKU -> id of the product or variation last saved with it. SKUs are unique per store, so one
+   * entry per SKU; an entry whose object was deleted or changed its SKU since is stale and read as
+   * free. Without it every saved object scanned the whole store: O(n²) over a 100,000-product push.
+   */
+  skuOwners: Map<string, number>;
 }
 
 export interface FakeStats {
@@ -161,7 +167,7 @@ export class FakeWorld {
   store(name: string): FakeStoreData {
     let s = this.stores.get(name);
     if (s === undefined) {
-      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [], categories: new Map(), media: new Map(), createRequestsBySku: new Map() };
+      s = { name, nextId: 100, products: new Map(), variations: new Map(), orders: new Map(), webhooks: new Map(), keys: [], categories: new Map(), media: new Map(), createRequestsBySku: new Map(), skuOwners: new Map() };
       this.stores.set(name, s);
     }
     return s;
