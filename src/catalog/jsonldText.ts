@@ -23,7 +23,7 @@ import type {
 import type { Variant } from '../domain/product.ts';
 import { gtinProperty } from './gtin.ts';
 import { feedHeader, optionProperty, SCHEMA_ORG } from './jsonld.ts';
-import { inStock, optionNames, storeUrls, variantName, type CatalogProduct, type StoreProfile } from './model.ts';
+import { inStock, optionNames, storeUrls, type CatalogProduct, type StoreProfile } from './model.ts';
 import type { Rendition, TailMeta } from './rendition.ts';
 
 /** `"name":` for a property the schema.org type declares (compile-time checked). */
@@ -94,15 +94,18 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
   /** The variant's Product node without its closing brace (a single-variant item continues it). */
   function variant(p: CatalogProduct, v: Variant, productUrl: string, group: { id: string; groupUrl: string } | null, image: string): string {
     const url = group ? `${productUrl}?variant=${encodeURIComponent(v.sku)}` : productUrl;
-    let s = `${PRODUCT_HEAD}${url}${SKU}${jsonString(v.sku)}${NAME}${jsonString(variantName(p, v))}${IMAGE}${image}${URL}${url}"`;
-    const gtin = gtinProperty(v.barcode);
-    if (gtin) s += `,"${gtin.property}":"${gtin.value}"`;
+    // One pass over the options gives both the name (variantName: the values joined by " / ",
+    // in the same for-in order Object.values uses) and the properties (measured: variantName's
+    // Object.values + join was ~5% of rendering).
     // Mirrors the reference's `node[prop] = value`: a second option mapping to the same property
     // (Color and Colour) keeps the first one's position and takes the last one's value.
     let props: [string, string][] | undefined;
     let extra = '';
+    let values = '';
+    let count = 0;
     for (const name in v.optionValues) {
       const value = v.optionValues[name]!;
+      values = count++ === 0 ? value : `${values} / ${value}`;
       const prop = optionProp(name);
       if (prop) {
         const seen = (props ??= []).find((e) => e[0] === prop);
@@ -112,6 +115,11 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
         extra += `${extra === '' ? ADDITIONAL : ','}${PROPERTY_VALUE}${jsonString(name)}${PV_VALUE}${jsonString(value)}}`;
       }
     }
+    // As variantName: the title alone for a single variant or a variant without options.
+    const name = count > 0 && p.variants.length > 1 ? `${p.title} - ${values}` : p.title;
+    let s = `${PRODUCT_HEAD}${url}${SKU}${jsonString(v.sku)}${NAME}${jsonString(name)}${IMAGE}${image}${URL}${url}"`;
+    const gtin = gtinProperty(v.barcode);
+    if (gtin) s += `,"${gtin.property}":"${gtin.value}"`;
     if (props) for (const [prop, value] of props) s += `,"${prop}":${jsonString(value)}`;
     if (extra !== '') s += `${extra}]`;
     if (group) s += `${IN_GROUP}${group.id}${VARIANT_OF}${group.groupUrl}#group"}`;
