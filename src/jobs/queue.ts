@@ -42,16 +42,19 @@ export interface QueueSpec {
 export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
   // stately + singletonKey product×connection: at most one queued job per pair, so a burst of
   // pushes of one product collapses into one task that pushes the latest state.
-  // Concurrency: one tenant gets up to 12 pushes in flight per worker process, and 4 loops stay
-  // free for others while that tenant's provider hangs until its deadline. 12 rather than 6: the
-  // tasks of one tenant that run at once share their claim and record transactions
-  // (tasks/pushTask.ts), so more of them in flight means fewer statements per task. Batches of 2
-  // (not 1) because pg-boss only refetches at once after a full batch; a loop that fetched 1
-  // waits a polling interval.
+  // Concurrency: one tenant gets up to 6 pushes in flight per worker process, and 2 loops stay free
+  // for others while that tenant's provider hangs until its deadline. 12 of 16 was measured ~12%
+  // faster in the fan-out bench, but with it the worker-crash suite once saw 26 products created
+  // twice at WooCommerce on a machine under extra load (it passed idle). The likely cause, not yet
+  // proven: a CPU-starved worker's heartbeats lapse and pg-boss reruns its jobs elsewhere while the
+  // first copies are still calling the provider. A lease the task itself checks before its provider
+  // call has to come before a higher cap. Batches of 2 (not 1)
+  // because pg-boss only refetches at once after a full batch; a loop that fetched 1 waits a
+  // polling interval.
   // No NOTIFY: every push woke every idle loop of every worker into a fetch, most of which found
   // nothing (4 fetch statements per task in the fan-out bench, 1 without). A push waits at most
   // one polling interval (1 s) to be picked up by an idle worker; a busy one fetches at once.
-  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 16, batch: 2, perGroup: 12 }, notify: false },
+  'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 8, batch: 2, perGroup: 6 }, notify: false },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },
   // stately + singletonKey tenant + a start delay: edits during the delay collapse into one build.
