@@ -1,6 +1,6 @@
 // Push jobs (one per API call) and their targets (one per connection).
 import { and, eq, inArray, sql } from 'drizzle-orm';
-import type { Queryable } from './client.ts';
+import { rowsOf, type Queryable } from './client.ts';
 import { connections, productLinks, pushJobs, pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
 
@@ -78,7 +78,7 @@ export async function lockClaimsOf(db: Queryable, connectionIds: readonly string
   await db.execute(sql`SELECT count(pg_advisory_xact_lock(${CLAIM_LOCK_SPACE}, hashtext(s.id))) FROM (SELECT id FROM (VALUES ${list}) AS v(id) ORDER BY id) AS s`);
 }
 
-/** One product × connection: the unit a push task works on. */
+/** One product × connection: what one provider call pushes. */
 export interface PushPair {
   productId: string;
   connectionId: string;
@@ -87,41 +87,91 @@ export interface PushPair {
 const pairList = (pairs: readonly PushPair[]) => sql.join(pairs.map((p) => sql`(${p.productId}::uuid, ${p.connectionId}::uuid)`), sql`, `);
 
 /**
- * Claims every unfinished target of each product × connection pair, in one statement: a
- * task pushes the latest state once for all of a pair's targets (a burst of pushes
- * collapses here). 'running' is included so a task retried after a crash picks its
- * targets up again.
- * Targets of a bulk push under a live lease are skipped: that push-bulk task is pushing them.
+ * Which of a connection's targets its push task takes: 'single' (single-product pushes; the
+ * push-bulk task takes the batch targets) or 'all' (a provider with no bulk path gets its batch
+ * targets pushed one product at a time too).
  */
-export async function claimTargets(db: Queryable, pairs: readonly PushPair[]): Promise<TargetRow[]> {
-  if (pairs.length === 0) return [];
-  await lockClaimsOf(db, pairs.map((p) => p.connectionId));
-  return db
-    .update(pushTargets)
-    .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: new Date() })
-    .where(
-      and(
-        sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`,
-        inArray(pushTargets.status, ['queued', 'running']),
-        // A target leased by a push-bulk task (mid-call, or waiting out a retry backoff) is not ours,
-        // and while a bulk call holds the pair, nothing of it is: that call may still create the
-        // product, so a DELETE claimed now could be overtaken. The bulk task hands the pair's
-        // remaining targets to a push task when it has recorded its outcome (tasks/pushBulk.ts).
-        sql`(${pushTargets.leasedUntil} IS NULL OR ${pushTargets.leasedUntil} <= now())`,
-        sql`NOT EXISTS (SELECT 1 FROM push_targets h WHERE h.product_id = push_targets.product_id AND h.connection_id = push_targets.connection_id
-              AND h.status = 'running' AND h.leased_until > now())`,
-      ),
-    )
-    .returning();
+export type DrainScope = 'single' | 'all';
+
+const inScope = (alias: string, scope: DrainScope) => (scope === 'single' ? sql.raw(`AND ${alias}.batch_id IS NULL`) : sql``);
+
+/**
+ * Claims, under a lease, every unfinished target of up to `maxProducts` products of one
+ * connection: queued ones whose retry backoff is over, and running ones whose lease ran out
+ * (their task died). The products are picked by `scope`; once picked, all their free targets
+ * are taken, a bulk push's too (an older bulk UPSERT left behind would otherwise be pushed after
+ * a newer DELETE, and bring the product back). Whole products, so one provider call pushes a product's latest state once
+ * for all its targets (a burst of pushes of one product collapses here), and two loops never
+ * push the same product at once. A product another holder leases (a bulk call, a loop of a task
+ * still alive) is left alone whole: that holder may still be creating it.
+ * The oldest products first, through push_targets_claim_idx; the inner LIMIT keeps each claim's
+ * scan short however long the backlog is.
+ */
+export async function claimDrainTargets(db: Queryable, connectionId: string, scope: DrainScope, maxProducts: number, leaseSeconds: number): Promise<TargetRow[]> {
+  await lockClaimsOf(db, [connectionId]);
+  const rows = rowsOf<Record<string, unknown>>(
+    await db.execute(sql`
+      UPDATE push_targets AS t SET status = 'running', attempts = t.attempts + 1, updated_at = now(),
+        leased_until = now() + make_interval(secs => ${leaseSeconds})
+      WHERE t.connection_id = ${connectionId}::uuid AND t.status IN ('queued', 'running')
+        AND (t.leased_until IS NULL OR t.leased_until <= now())
+        AND t.product_id IN (
+          SELECT DISTINCT c.product_id FROM (
+            SELECT c.product_id FROM push_targets c
+            WHERE c.connection_id = ${connectionId}::uuid AND c.status IN ('queued', 'running') ${inScope('c', scope)}
+              AND (c.leased_until IS NULL OR c.leased_until <= now())
+              AND NOT EXISTS (SELECT 1 FROM push_targets h WHERE h.product_id = c.product_id AND h.connection_id = c.connection_id
+                    AND h.status = 'running' AND h.leased_until > now())
+            ORDER BY c.created_at, c.id LIMIT ${maxProducts * 4}) AS c
+          LIMIT ${maxProducts})
+      RETURNING t.id, t.job_id, t.batch_id, t.leased_until, t.tenant_id, t.product_id, t.connection_id, t.action, t.status,
+        t.attempts, t.remote_id, t.error, t.remote_status, t.created_at, t.updated_at`),
+  );
+  return rows.map(toTargetRow);
 }
 
-/** The pairs among these that have a queued single-product target (not part of a bulk batch). */
-export async function queuedSinglePairs(db: Queryable, pairs: readonly PushPair[]): Promise<PushPair[]> {
-  if (pairs.length === 0) return [];
-  return db
-    .selectDistinct({ productId: pushTargets.productId, connectionId: pushTargets.connectionId })
-    .from(pushTargets)
-    .where(and(sql`(${pushTargets.productId}, ${pushTargets.connectionId}) IN (${pairList(pairs)})`, sql`${pushTargets.batchId} IS NULL`, eq(pushTargets.status, 'queued')));
+function toTargetRow(r: Record<string, unknown>): TargetRow {
+  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
+  return {
+    id: String(r.id),
+    jobId: (r.job_id as string | null) ?? null,
+    batchId: (r.batch_id as string | null) ?? null,
+    leasedUntil: date(r.leased_until),
+    tenantId: String(r.tenant_id),
+    productId: String(r.product_id),
+    connectionId: String(r.connection_id),
+    action: r.action as PushAction,
+    status: r.status as TargetStatus,
+    attempts: Number(r.attempts),
+    remoteId: (r.remote_id as string | null) ?? null,
+    error: (r.error as string | null) ?? null,
+    remoteStatus: (r.remote_status as string | null) ?? null,
+    createdAt: date(r.created_at)!,
+    updatedAt: date(r.updated_at)!,
+  };
+}
+
+/** Extends the lease of those of `ids` still running (finished ones are left as recorded). */
+export async function renewLeases(db: Queryable, ids: readonly string[], leaseSeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.execute(sql`UPDATE push_targets SET leased_until = now() + make_interval(secs => ${leaseSeconds})
+    WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[]) AND status = 'running'`);
+}
+
+/**
+ * Seconds until a target of the connection in this scope may be claimed again: now for a free
+ * one, the end of its backoff or of a dead task's lease, and for a product another holder leases,
+ * the end of that lease. Null when nothing is left unfinished.
+ */
+export async function nextDrainWakeSeconds(db: Queryable, connectionId: string, scope: DrainScope): Promise<number | null> {
+  const [row] = rowsOf<{ s: number | null }>(
+    await db.execute(sql`
+      SELECT extract(epoch FROM min(greatest(coalesce(t.leased_until, now()),
+        coalesce((SELECT max(h.leased_until) FROM push_targets h WHERE h.product_id = t.product_id AND h.connection_id = t.connection_id
+          AND h.status = 'running' AND h.leased_until > now()), now()))) - now())::float8 AS s
+      FROM push_targets t WHERE t.connection_id = ${connectionId}::uuid AND t.status IN ('queued', 'running') ${inScope('t', scope)}`),
+  );
+  return row?.s === null || row?.s === undefined ? null : Math.max(0, Number(row.s));
 }
 
 export async function finishTargets(
@@ -135,43 +185,6 @@ export async function finishTargets(
     .update(pushTargets)
     .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}), ...(fields.remoteStatus !== undefined ? { remoteStatus: fields.remoteStatus } : {}) })
     .where(inArray(pushTargets.id, ids));
-}
-
-/**
- * The grouped record of successful pushes in one statement: the links of the upserts
- * (INSERT … ON CONFLICT) and every succeeded target. One statement is one round trip and
- * is atomic on its own; the push worker runs it inside its tenant transaction.
- */
-export async function recordSucceeded(db: Queryable, links: readonly NewLink[], rows: readonly { id: string; remoteId: string | null; remoteStatus: string | null }[]): Promise<void> {
-  if (links.length === 0) return finishSucceeded(db, rows);
-  if (rows.length === 0) return upsertLinks(db, links);
-  const linkList = sql.join(
-    links.map((l) => sql`(${l.tenantId}::uuid, ${l.productId}::uuid, ${l.connectionId}::uuid, ${l.remoteId}::text, ${JSON.stringify(l.variantIds)}::jsonb, ${l.pushedVersion}::int)`),
-    sql`, `,
-  );
-  const targetList = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.remoteId}::text, ${r.remoteStatus}::text)`), sql`, `);
-  await db.execute(sql`
-    WITH linked AS (
-      INSERT INTO product_links (tenant_id, product_id, connection_id, remote_id, variant_ids, pushed_version)
-      VALUES ${linkList}
-      ON CONFLICT (product_id, connection_id) DO UPDATE
-        SET remote_id = excluded.remote_id, variant_ids = excluded.variant_ids, pushed_version = excluded.pushed_version, updated_at = now()
-      RETURNING 1
-    )
-    UPDATE push_targets AS t SET status = 'succeeded', remote_id = v.remote_id, remote_status = v.remote_status, error = NULL, updated_at = ${new Date().toISOString()}::timestamptz
-    FROM (VALUES ${targetList}) AS v(id, remote_id, remote_status) WHERE t.id = v.id`);
-}
-
-/** Targets that succeeded, each with its own remote id and status, marked in one statement. */
-export async function finishSucceeded(db: Queryable, rows: readonly { id: string; remoteId: string | null; remoteStatus: string | null }[]): Promise<void> {
-  if (rows.length === 0) return;
-  const list = sql.join(
-    rows.map((r) => sql`(${r.id}::uuid, ${r.remoteId}::text, ${r.remoteStatus}::text)`),
-    sql`, `,
-  );
-  await db.execute(sql`
-    UPDATE push_targets AS t SET status = 'succeeded', remote_id = v.remote_id, remote_status = v.remote_status, error = NULL, updated_at = ${new Date().toISOString()}::timestamptz
-    FROM (VALUES ${list}) AS v(id, remote_id, remote_status) WHERE t.id = v.id`);
 }
 
 /** The newest claimed target decides the action (a DELETE after an UPSERT wins, and vice versa). */

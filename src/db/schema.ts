@@ -194,6 +194,8 @@ export const pushTargets = pgTable(
     index('push_targets_pair_idx').on(t.productId, t.connectionId, t.status),
     index('push_targets_batch_idx').on(t.batchId, t.connectionId, t.status),
     index('push_targets_bulk_claim_idx').on(t.connectionId, t.status).where(sql`${t.batchId} IS NOT NULL`),
+    // A connection's push task claims its oldest unfinished targets (db/push.ts claimDrainTargets).
+    index('push_targets_claim_idx').on(t.connectionId, t.createdAt, t.id).where(sql`${t.status} IN ('queued', 'running')`),
   ],
 );
 

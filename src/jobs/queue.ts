@@ -6,7 +6,8 @@ import type { Database, Queryable } from '../db/client.ts';
 
 /** Every queue and its payload, in one registry. Names stay low-cardinality. */
 export interface TaskPayloads {
-  'push-task': { tenantId: string; productId: string; connectionId: string };
+  /** Drains a connection's queued product pushes (tasks/pushTask.ts). productId: set by jobs of older versions, unused. */
+  'push-task': { tenantId: string; connectionId: string; productId?: string };
   'sync-connection': { connectionId: string; initial: boolean };
   'sync-reconcile-all': Record<string, never>;
   'catalog-build': { tenantId: string };
@@ -40,20 +41,17 @@ export interface QueueSpec {
 }
 
 export const QUEUE_SPECS: Record<QueueName, QueueSpec> = {
-  // stately + singletonKey product×connection: at most one queued job per pair, so a burst of
-  // pushes of one product collapses into one task that pushes the latest state.
-  // Concurrency: one tenant gets up to 6 pushes in flight per worker process, and 2 loops stay free
-  // for others while that tenant's provider hangs until its deadline. 12 of 16 was measured ~12%
-  // faster in the fan-out bench, but with it the worker-crash suite once saw 26 products created
-  // twice at WooCommerce on a machine under extra load (it passed idle). The likely cause, not yet
-  // proven: a CPU-starved worker's heartbeats lapse and pg-boss reruns its jobs elsewhere while the
-  // first copies are still calling the provider. A lease the task itself checks before its provider
-  // call has to come before a higher cap. Batches of 2 (not 1)
+  // One job per connection (singletonKey), stately: at most one queued and one running, and a push
+  // while one is queued adds nothing. The task drains whatever is queued for its connection and
+  // re-queues itself while work is left (tasks/pushTask.ts); a claimed product's lease, not the
+  // queue, keeps two copies of the task (a pg-boss rerun after a missed heartbeat) off one product.
+  // Concurrency: one tenant's connections take up to 6 of a process's 8 loops; 2 stay free for
+  // other tenants while that tenant's providers hang until their deadlines. Batches of 2 (not 1)
   // because pg-boss only refetches at once after a full batch; a loop that fetched 1 waits a
   // polling interval.
   // No NOTIFY: every push woke every idle loop of every worker into a fetch, most of which found
-  // nothing (4 fetch statements per task in the fan-out bench, 1 without). A push waits at most
-  // one polling interval (1 s) to be picked up by an idle worker; a busy one fetches at once.
+  // nothing. A push waits at most one polling interval (1 s) to be picked up by an idle worker; a
+  // running task of its connection takes it at its next claim.
   'push-task': { policy: 'stately', retryLimit: 10, heartbeatSeconds: 10, expireInSeconds: 300, concurrency: { loops: 8, batch: 2, perGroup: 6 }, notify: false },
   'sync-connection': { policy: 'stately', retryLimit: 3, heartbeatSeconds: 30, expireInSeconds: 3600 },
   'sync-reconcile-all': { policy: 'standard', retryLimit: 1, heartbeatSeconds: 10, expireInSeconds: 300 },

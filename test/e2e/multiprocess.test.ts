@@ -145,8 +145,10 @@ describe.skipIf(!onPostgres)('worker processes on PostgreSQL', () => {
     const a = startWorkerProcess();
     const b = startWorkerProcess();
     await allSucceeded(t, jobs, 60_000);
+    // One push task per connection drains the 30 pushes (in as many passes as it takes); no job
+    // ran in both workers.
     const ids = [...completedJobIds(a), ...completedJobIds(b)];
-    expect(ids.length).toBeGreaterThanOrEqual(30);
+    expect(ids.length).toBeGreaterThanOrEqual(1);
     expect(new Set(ids).size).toBe(ids.length);
     const skus = skusAtFake(shop);
     expect(skus).toHaveLength(30);

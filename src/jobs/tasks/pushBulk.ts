@@ -6,8 +6,7 @@
 //   3. record every target's outcome in one statement: succeeded (and linked), queued for retry
 //      (leased until its backoff ends, then claimed again here), failed or dead.
 // Providers without a bulk path get one push-task per product, which claims the same targets.
-import { sql } from 'drizzle-orm';
-import { rowsOf, withTenant } from '../../db/client.ts';
+import { withTenant } from '../../db/client.ts';
 import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProducts } from '../../db/products.ts';
 import {
@@ -140,23 +139,14 @@ async function pushChunk(deps: Deps, conn: ConnectionRow, connector: Connector, 
     await upsertLinks(tx, conn.tenantId, conn.id, [...unique.values()]);
     await finishBulkTargets(tx, finishes);
     // Single-product pushes of these products that arrived while the bulk call held them waited
-    // (db/push.ts claimTargets): their task now goes, after this outcome.
-    for (const productId of await waitingSinglePushes(tx, conn.id, productIds)) {
-      await deps.queue.send(tx, 'push-task', { tenantId: conn.tenantId, productId, connectionId: conn.id }, { singletonKey: `${productId}:${conn.id}` });
+    // (db/push.ts claimDrainTargets): the connection's push task now takes them, after this outcome.
+    if ((await waitingSinglePushes(tx, conn.id, productIds)).length > 0) {
+      await deps.queue.send(tx, 'push-task', { tenantId: conn.tenantId, connectionId: conn.id }, { singletonKey: conn.id });
     }
   });
 }
 
-/** One push-task per product for a provider without a bulk path; each claims its own targets. */
+/** A provider without a bulk path: the connection's push task takes the batch targets too, one product per call. */
 async function handOffToPushTasks(deps: Deps, conn: ConnectionRow): Promise<void> {
-  await withTenant(deps.db, conn.tenantId, async (tx) => {
-    const rows = rowsOf<{ product_id: string }>(
-      await tx.execute(sql`SELECT DISTINCT product_id FROM push_targets
-        WHERE connection_id = ${conn.id}::uuid AND batch_id IS NOT NULL AND status = 'queued' AND (leased_until IS NULL OR leased_until <= now())`),
-    );
-    // singletonKey as every push-task has: two tasks of one pair at once would both push it.
-    for (const r of rows) {
-      await deps.queue.send(tx, 'push-task', { tenantId: conn.tenantId, productId: r.product_id, connectionId: conn.id }, { singletonKey: `${r.product_id}:${conn.id}` });
-    }
-  });
+  await deps.queue.send(deps.db, 'push-task', { tenantId: conn.tenantId, connectionId: conn.id }, { singletonKey: conn.id });
 }

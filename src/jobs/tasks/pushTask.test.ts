@@ -1,6 +1,7 @@
-// The push task's group commit: tasks of one tenant that run at once share one claim
-// transaction and one record transaction, yet each still pushes only its own pair, a
-// stalled provider call delays only its own record, and tenants never share a flush.
+// The push task drains one connection's queued pushes: it claims products in chunks under a
+// lease, pushes each product's latest state once however many pushes of it are queued, records
+// outcomes as they come back (a stalled call delays only its own record), leaves a product that
+// another holder leases alone, and schedules its next pass when a retry's backoff ends.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -9,7 +10,7 @@ import { insertConnection } from '../../db/connections.ts';
 import { sealCredentials } from '../../providers/connectionContext.ts';
 import { ProviderError, type Connector, type PushProduct } from '../../providers/types.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../../../test/harness.ts';
-import { pushBatcher, pushTask } from './pushTask.ts';
+import { CHUNK, pushRecorder, pushTask } from './pushTask.ts';
 
 let svc: TestService;
 let shopify: Connector;
@@ -56,104 +57,145 @@ async function pushed(t: TestTenant, n: number): Promise<string[]> {
   return ids;
 }
 
-const run = (t: TestTenant, productId: string, connectionId: string) =>
-  pushTask(svc.deps, { tenantId: t.tenantId, productId, connectionId }, { jobId: randomUUID(), retryCount: 0, signal: new AbortController().signal });
+const run = (t: TestTenant, connectionId: string) =>
+  pushTask(svc.deps, { tenantId: t.tenantId, connectionId }, { jobId: randomUUID(), retryCount: 0, signal: new AbortController().signal });
 
-async function targets(t: TestTenant): Promise<{ productId: string; status: string; remoteId: string | null }[]> {
+async function targets(t: TestTenant): Promise<{ productId: string; status: string; remoteId: string | null; attempts: number; leased: boolean }[]> {
   return withTenant(svc.deps.db, t.tenantId, async (tx) =>
-    rowsOf(await tx.execute(sql`SELECT product_id::text AS "productId", status::text AS status, remote_id AS "remoteId" FROM push_targets WHERE tenant_id = ${t.tenantId}::uuid ORDER BY created_at, id`)),
+    rowsOf(
+      await tx.execute(sql`SELECT product_id::text AS "productId", status::text AS status, remote_id AS "remoteId", attempts,
+        coalesce(leased_until > now(), false) AS leased FROM push_targets WHERE tenant_id = ${t.tenantId}::uuid ORDER BY created_at, id`),
+    ),
   );
 }
 
 const remote = (p: PushProduct) => ({ remoteId: `gid://shopify/Product/${p.variants[0]!.sku}`, variantIds: {} });
 
-describe('push task group commit', () => {
-  it("runs one claim and one record flush for a tenant's concurrent tasks, each pushing only its own product", async () => {
+async function waitUntil(check: () => Promise<boolean>, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+describe('push task (one per connection)', () => {
+  it("pushes every product queued for the connection once, in chunks, each with its own product's state", async () => {
     const t = newTenant();
     const conn = await tenantWithShop(t);
-    const ids = await pushed(t, 5);
+    const ids = await pushed(t, CHUNK * 2 + 3);
     const seen: string[] = [];
     vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => {
       seen.push(p.title);
       return remote(p);
     });
-    const batcher = pushBatcher(svc.deps);
-    const before = batcher.flushSizes.length;
-    await Promise.all(ids.map((id) => run(t, id, conn)));
-    // The five claims in one flush, then the five outcomes in another.
-    expect(batcher.flushSizes.slice(before)).toEqual([5, 5]);
-    expect(seen.sort()).toEqual(['P0', 'P1', 'P2', 'P3', 'P4']);
+    await run(t, conn);
+    expect(seen.sort()).toEqual(ids.map((_, i) => `P${i}`).sort());
     const after = await targets(t);
-    expect(after.map((x) => x.status)).toEqual(Array(5).fill('succeeded'));
+    expect(after.map((x) => x.status)).toEqual(Array(ids.length).fill('succeeded'));
     for (const x of after) expect(x.remoteId).toMatch(/^gid:\/\/shopify\/Product\/PT-/);
+    // Finished targets keep no lease.
+    expect(after.some((x) => x.leased)).toBe(false);
   });
 
-  it('records the finished tasks of a tenant while one of its provider calls is still hanging', async () => {
+  it('collapses a burst of pushes of one product into one call with its latest state', async () => {
     const t = newTenant();
     const conn = await tenantWithShop(t);
-    const [slow, ...fast] = await pushed(t, 3);
+    const [id] = await pushed(t, 1);
+    const headers = await svc.headers(t);
+    for (let i = 0; i < 3; i++) {
+      const r = await svc.app.inject({ method: 'POST', url: '/unified/sync/push/product', headers, payload: { productId: id, action: 'UPSERT' } });
+      expect(r.statusCode).toBe(202);
+    }
+    const upsert = vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => remote(p));
+    await run(t, conn);
+    expect(upsert).toHaveBeenCalledTimes(1);
+    expect((await targets(t)).map((x) => x.status)).toEqual(Array(4).fill('succeeded'));
+  });
+
+  it('records the finished products while one provider call of the same chunk still hangs', async () => {
+    const t = newTenant();
+    const conn = await tenantWithShop(t);
+    const [slow] = await pushed(t, 3);
     let release: () => void = () => {};
     const hanging = new Promise<void>((r) => (release = r));
     vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => {
       if (p.title === 'P0') await hanging;
       return remote(p);
     });
-    const slowRun = run(t, slow!, conn);
-    await Promise.all(fast.map((id) => run(t, id, conn)));
+    const task = run(t, conn);
+    await waitUntil(async () => (await targets(t)).filter((x) => x.status === 'succeeded').length === 2);
     const mid = await targets(t);
-    expect(mid.filter((x) => x.productId === slow).map((x) => x.status)).toEqual(['running']);
-    expect(mid.filter((x) => x.productId !== slow).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+    expect(mid.filter((x) => x.productId === slow).map((x) => [x.status, x.leased])).toEqual([['running', true]]);
     release();
-    await slowRun;
+    await task;
     expect((await targets(t)).every((x) => x.status === 'succeeded')).toBe(true);
   });
 
-  it('never puts two tenants in one flush (each transaction is scoped to one tenant)', async () => {
-    const a = newTenant();
-    const b = newTenant();
-    const connA = await tenantWithShop(a);
-    const connB = await tenantWithShop(b);
-    const [pa] = await pushed(a, 1);
-    const [pb] = await pushed(b, 1);
-    vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => remote(p));
-    const batcher = pushBatcher(svc.deps);
-    const before = batcher.flushSizes.length;
-    await Promise.all([run(a, pa!, connA), run(b, pb!, connB)]);
-    // A claim and a record per tenant, never one flush with both tenants' items.
-    expect(batcher.flushSizes.slice(before)).toEqual([1, 1, 1, 1]);
-    expect((await targets(a)).map((x) => x.status)).toEqual(['succeeded']);
-    expect((await targets(b)).map((x) => x.status)).toEqual(['succeeded']);
-  });
-
-  it('gives a pair that appears twice in one flush to the first task only (one provider call)', async () => {
+  it('leaves a product another holder leases alone, and takes it (looking it up first) once the lease ends', async () => {
     const t = newTenant();
     const conn = await tenantWithShop(t);
     const [id] = await pushed(t, 1);
+    // As if another worker claimed it and died mid-call.
+    await svc.deps.db.execute(sql`UPDATE push_targets SET status = 'running', attempts = 1, leased_until = now() + interval '1 hour' WHERE product_id = ${id}`);
     const upsert = vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => remote(p));
-    await Promise.all([run(t, id!, conn), run(t, id!, conn)]);
-    expect(upsert).toHaveBeenCalledTimes(1);
-    expect((await targets(t)).map((x) => x.status)).toEqual(['succeeded']);
+    const find = vi.spyOn(shopify, 'findRemoteProduct').mockImplementation(async () => 'gid://shopify/Product/adopted');
+    await svc.deps.db.execute(sql`DELETE FROM pgboss.job WHERE name = 'push-task' AND data->>'tenantId' = ${t.tenantId}`);
+    await run(t, conn);
+    expect(upsert).not.toHaveBeenCalled();
+    // The next pass is scheduled for when that lease ends (an hour), not polled now.
+    const [job] = rowsOf<{ s: number }>(
+      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${conn} AND state = 'created'`),
+    );
+    expect(job!.s).toBeGreaterThan(3500);
+    await svc.deps.db.execute(sql`UPDATE push_targets SET leased_until = now() - interval '1 second' WHERE product_id = ${id}`);
+    await run(t, conn);
+    expect(find).toHaveBeenCalledTimes(1);
+    expect(upsert.mock.calls[0]![2]).toBe('gid://shopify/Product/adopted');
+    expect((await targets(t)).map((x) => [x.status, x.attempts])).toEqual([['succeeded', 2]]);
   });
 
-  it('queues a retry for a retryable failure inside the same grouped record transaction', async () => {
+  it('keeps a retryable failure queued and leased for its backoff, and schedules the next pass for then', async () => {
     const t = newTenant();
     const conn = await tenantWithShop(t);
     const ids = await pushed(t, 2);
     vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => {
-      if (p.title === 'P0') throw new ProviderError('UNAVAILABLE', 'down', { retryable: true });
+      if (p.title === 'P0') throw new ProviderError('RATE_LIMITED', 'slow down', { retryable: true, retryAfterMs: 30_000 });
       return remote(p);
     });
-    // The route's own jobs are still waiting (no worker here); a worker would hold them active,
-    // which is what lets the stately queue take the retry beside them.
     await svc.deps.db.execute(sql`DELETE FROM pgboss.job WHERE name = 'push-task' AND data->>'tenantId' = ${t.tenantId}`);
-    await Promise.all(ids.map((id) => run(t, id, conn)));
+    await run(t, conn);
     const after = await targets(t);
-    expect(after.find((x) => x.productId === ids[0])?.status).toBe('queued');
+    expect(after.find((x) => x.productId === ids[0])).toMatchObject({ status: 'queued', leased: true });
     expect(after.find((x) => x.productId === ids[1])?.status).toBe('succeeded');
-    // The retry is a delayed push-task job with the pair's singleton key, committed with the record.
-    const rows = rowsOf<{ n: number }>(
-      await svc.deps.db.execute(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${`${ids[0]}:${conn}`} AND start_after > created_on`),
+    const [job] = rowsOf<{ s: number }>(
+      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${conn} AND state = 'created'`),
     );
-    expect(rows[0]!.n).toBe(1);
+    // Retry-After (30 s) is honoured: not before, and not much after.
+    expect(job!.s).toBeGreaterThan(25);
+    expect(job!.s).toBeLessThan(31);
+    // A second pass now finds nothing due and calls nobody.
+    const calls = vi.mocked(shopify.upsertProduct).mock.calls.length;
+    await run(t, conn);
+    expect(vi.mocked(shopify.upsertProduct).mock.calls.length).toBe(calls);
+  });
+
+  it("records each tenant's outcomes in its own transaction", async () => {
+    const a = newTenant();
+    const b = newTenant();
+    const connA = await tenantWithShop(a);
+    const connB = await tenantWithShop(b);
+    await pushed(a, 2);
+    await pushed(b, 2);
+    vi.spyOn(shopify, 'upsertProduct').mockImplementation(async (_ctx, p) => remote(p));
+    const recorder = pushRecorder(svc.deps);
+    const before = recorder.flushSizes.length;
+    await Promise.all([run(a, connA), run(b, connB)]);
+    // Keyed by tenant: however the four outcomes group, no flush holds more than one tenant's two.
+    const sizes = recorder.flushSizes.slice(before);
+    expect(sizes.reduce((x, y) => x + y, 0)).toBe(4);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2);
+    expect((await targets(a)).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
+    expect((await targets(b)).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
   });
 });

@@ -1,139 +1,214 @@
-// Pushes one product to one connection. Three steps, never a transaction across the network:
-//   1. claim every unfinished target of this product × connection (collapses bursts) and read
-//      the connection, the product and its link;
-//   2. call the provider with the product's latest state;
-//   3. record the outcome: link + succeeded, or queued-for-retry / failed / dead.
-// Steps 1 and 3 are group-committed per tenant (lib/groupCommit.ts): the tasks of one tenant
-// that a worker process runs at once share their transactions (one flush records the outcomes
-// that came back and claims the tasks that started), each task still waiting for the commit
-// that holds its own rows. A task's provider call never
-// waits for another's: a stalled call only delays its own record.
+// Pushes a connection's product pushes. One task per connection (not one per product ×
+// connection) drains what is queued for it, a chunk of products at a time:
+//   1. claim every unfinished target of up to CHUNK products under a lease, and read those
+//      products and their links (one short transaction);
+//   2. call the provider for each product with its latest state, up to CHUNK at once;
+//   3. record each outcome (link + succeeded, queued for retry until its backoff ends, failed or
+//      dead) through the tenant's group commit: outcomes that come back together share one
+//      transaction, and a stalled call delays only its own record.
+// Never a transaction across the network.
+//
+// Why per connection: a task per pair cost a queue job (fetch + complete) and, even grouped, about
+// 6.5 SQL statements per pushed product; the fan-out bench spent most of its CPU on them. A chunk
+// pays its claim, reads and records once: about one statement per product.
+//
+// Crash safety rests on the lease, not on the queue: a claimed product is leased for LEASE_SECONDS,
+// renewed every RENEW_MS while its call runs; no call starts unless the lease outlasts it by
+// CALL_BUDGET_MS. So a second copy of this task (pg-boss reruns a job whose worker stopped
+// heart-beating, perhaps only starved of CPU) cannot take a product the first copy may still be
+// creating. A worker that dies leaves its products leased; once the lease ends, the next pass
+// claims them with attempts + 1 and looks each up by SKU before creating it again.
 import { withTenant, type Tx } from '../../db/client.ts';
-import { connectionsByIds, type ConnectionRow } from '../../db/connections.ts';
+import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
-import { claimTargets, queuedSinglePairs, deleteLink, finishTargets, getLinks, latestAction, recordSucceeded, type LinkRow, type NewLink, type PushPair, type TargetRow } from '../../db/push.ts';
+import { claimDrainTargets, deleteLink, getLinks, latestAction, nextDrainWakeSeconds, renewLeases, type DrainScope, type LinkRow, type TargetRow } from '../../db/push.ts';
+import { finishBulkTargets, upsertLinks, type TargetFinish } from '../../db/pushBatches.ts';
 import { toPushProduct, type Product } from '../../domain/product.ts';
 import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
 import type { Deps } from '../../deps.ts';
 import { KeyedGroupCommit } from '../../lib/groupCommit.ts';
+import type { Logger } from '../../lib/logger.ts';
 import { createConnectionContext } from '../../providers/connectionContext.ts';
-import { ProviderError } from '../../providers/types.ts';
+import { ProviderError, type ConnectionContext, type Connector } from '../../providers/types.ts';
 import type { Task } from '../worker.ts';
 
-type Outcome = { ok: true; remoteId: string | null; detail?: string } | { ok: false; error: ProviderError };
+/** Products per claim; each loop has at most this many provider calls in flight. */
+export const CHUNK = 8;
+/** Claim-call-record loops per task: while one loop records and claims, the other's calls run. */
+const LOOPS = 2;
+/**
+ * How long a claimed product is held, and so how long a dead worker's products wait before
+ * another pass takes them. Renewed every RENEW_MS while the product's call runs.
+ */
+export const LEASE_SECONDS = 45;
+const RENEW_MS = 5_000;
+/**
+ * No call starts unless the lease outlasts it by this much: a provider call's deadline (30 s)
+ * and some slack. A live worker renews long before; one starved of CPU for over 13 s stops
+ * starting calls rather than risk one that outlives its lease.
+ */
+const CALL_BUDGET_MS = 32_000;
+/**
+ * A task stops claiming after this long and hands its connection to a fresh job: connections
+ * take turns on the worker loops, and a backlog moves between worker processes.
+ */
+const PASS_MS = 5_000;
 
-interface Loaded {
+type Outcome = { ok: true; remoteId: string | null; variantIds: Record<string, string>; detail: string | null } | { ok: false; error: ProviderError };
+
+interface Claimed {
+  productId: string;
   targets: TargetRow[];
-  conn: ConnectionRow | null;
   product: Product | null;
   link: LinkRow | null;
 }
 
 interface Recorded {
-  pair: PushPair;
-  targets: TargetRow[];
+  claimed: Claimed;
+  connectionId: string;
   action: 'UPSERT' | 'DELETE';
-  outcome: Outcome;
-  variantIds: Record<string, string>;
-  version: number | null;
   attempt: number;
+  outcome: Outcome;
 }
 
 type Next = RetryDecision | { kind: 'succeeded' };
+type NewLinkRow = Parameters<typeof upsertLinks>[3][number];
 
-/** What a task hands to its tenant's batcher: its claim (step 1) or its outcome (step 3). */
-type Op = { kind: 'claim'; pair: PushPair } | { kind: 'record'; item: Recorded };
-type OpResult = Loaded | 'held' | null | Next;
+/** One batcher per process (per Deps), keyed by tenant: the records of one tenant that come back together share a transaction. */
+const batchers = new WeakMap<Deps, KeyedGroupCommit<Recorded, Next>>();
 
-/**
- * One batcher per process (per Deps), keyed by tenant. Claims and records share it: one
- * transaction records the outcomes that came back and claims the tasks that just started
- * (records first, so a claim in the same flush sees them), instead of one transaction for each.
- */
-const batchers = new WeakMap<Deps, KeyedGroupCommit<Op, OpResult>>();
-
-export function pushBatcher(deps: Deps): KeyedGroupCommit<Op, OpResult> {
+export function pushRecorder(deps: Deps): KeyedGroupCommit<Recorded, Next> {
   let b = batchers.get(deps);
   if (!b) {
-    b = new KeyedGroupCommit((tenantId, ops) => withTenant(deps.db, tenantId, (tx) => flushOps(tx, deps, tenantId, ops)));
+    b = new KeyedGroupCommit((tenantId, items) => withTenant(deps.db, tenantId, (tx) => recordAll(tx, deps, tenantId, items)));
     batchers.set(deps, b);
   }
   return b;
 }
 
-async function flushOps(tx: Tx, deps: Deps, tenantId: string, ops: Op[]): Promise<OpResult[]> {
-  const out = new Array<OpResult>(ops.length);
-  const records = ops.flatMap((op, i) => (op.kind === 'record' ? [{ i, item: op.item }] : []));
-  const claims = ops.flatMap((op, i) => (op.kind === 'claim' ? [{ i, pair: op.pair }] : []));
-  if (records.length > 0) (await recordAll(tx, deps, tenantId, records.map((r) => r.item))).forEach((r, k) => (out[records[k]!.i] = r));
-  if (claims.length > 0) (await claimAndRead(tx, tenantId, claims.map((c) => c.pair))).forEach((r, k) => (out[claims[k]!.i] = r));
-  return out;
-}
+export const pushTask: Task<'push-task'> = async (deps, data, tctx) => {
+  const conn = await connectionById(deps.db, data.connectionId);
+  if (!conn || conn.tenantId !== data.tenantId) return; // deleted: its targets went with it (ON DELETE CASCADE)
+  const connector = deps.providers.get(conn.provider);
+  const scope: DrainScope = connector?.bulkUpsert && connector.facts.bulkPush ? 'single' : 'all';
+  const log = deps.log.child({ task: 'push', connectionId: conn.connectionId, provider: conn.provider });
+  if (conn.status !== 'ACTIVE' || !connector) {
+    const error = connector ? `Connection is ${conn.status}` : `Provider ${conn.provider} is not available`;
+    for (;;) {
+      const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimDrainTargets(tx, conn.id, scope, 500, 60));
+      if (claimed.length === 0) return;
+      await withTenant(deps.db, conn.tenantId, (tx) => finishBulkTargets(tx, claimed.map((t) => finish(t.id, 'failed', { error }))));
+    }
+  }
+  const ctx = createConnectionContext(deps, connector, conn);
+  const passEnds = Date.now() + PASS_MS;
+  let products = 0;
+  const loop = async () => {
+    while (!tctx.signal.aborted && Date.now() < passEnds) {
+      const claimedAt = Date.now();
+      const chunk = await withTenant(deps.db, conn.tenantId, (tx) => claimChunk(tx, conn, scope));
+      if (chunk.length === 0) return;
+      products += chunk.length;
+      await pushChunk(deps, log, conn, connector, ctx, chunk, claimedAt);
+    }
+  };
+  await Promise.all(Array.from({ length: LOOPS }, loop));
+  // What is left: a backlog past this pass, retries waiting out their backoff, products a dead
+  // task or a bulk call still leases. The next pass starts when the first of them is due; one
+  // that found nothing to claim waits at least a second, so a product another holder keeps
+  // leased past its lease's end is not polled back to back.
+  const wake = await withTenant(deps.db, conn.tenantId, (tx) => nextDrainWakeSeconds(tx, conn.id, scope));
+  if (wake !== null) {
+    const startAfterSeconds = products === 0 ? Math.max(1, wake) : wake;
+    await deps.queue.send(deps.db, 'push-task', { tenantId: conn.tenantId, connectionId: conn.id }, { singletonKey: conn.id, startAfterSeconds });
+  }
+  if (products > 0) log.debug({ products, nextWakeSeconds: wake }, 'push pass finished');
+};
 
-const pairKey = (p: PushPair) => `${p.productId}:${p.connectionId}`;
-
-/** Keys of the pairs that still have a queued single-product target (claimTargets left them: a bulk call holds them). */
-async function heldPairs(tx: Tx, pairs: PushPair[]): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
-  const rows = await queuedSinglePairs(tx, pairs);
-  return new Set(rows.map(pairKey));
-}
-
-/** Step 1 for several pairs of one tenant: one UPDATE … RETURNING and three reads. */
-async function claimAndRead(tx: Tx, tenantId: string, pairs: PushPair[]): Promise<(Loaded | 'held' | null)[]> {
-  const targets = await claimTargets(tx, pairs);
-  const claimedKeys = new Set(targets.map(pairKey));
-  // Pairs left unclaimed while a single-product target of theirs is queued: a bulk call holds
-  // the pair. The bulk task hands such targets over when it records, but a target committed
-  // after its record transaction read them would be left with no job (seen in the worker-crash
-  // suite: queued targets with 0 attempts and no job), so the task comes back for them itself.
-  const held = await heldPairs(tx, pairs.filter((p) => !claimedKeys.has(pairKey(p))));
-  const byPair = new Map<string, TargetRow[]>();
-  for (const t of targets) byPair.set(pairKey(t), [...(byPair.get(pairKey(t)) ?? []), t]);
-  const live = pairs.filter((p) => byPair.has(pairKey(p)));
-  const conns = await connectionsByIds(tx, [...new Set(live.map((p) => p.connectionId))]);
-  const products = await getProductsByIds(tx, tenantId, [...new Set(live.map((p) => p.productId))]);
-  const links = await getLinks(tx, live);
-  return pairs.map((p) => {
-    const own = byPair.get(pairKey(p));
-    // The same pair twice in one flush (stately allows one active job per pair, so only after a
-    // crash retry): the first takes the targets, the second finds nothing left to do.
-    if (!own) return held.has(pairKey(p)) ? 'held' : null;
-    byPair.delete(pairKey(p));
-    const conn = conns.get(p.connectionId) ?? null;
-    const product = products.get(p.productId);
-    return { targets: own, conn, product: conn && product && product.orgId === conn.orgId ? product : null, link: links.get(pairKey(p)) ?? null };
+/** Step 1: claim a chunk and read its products and links, in the caller's transaction. */
+async function claimChunk(tx: Tx, conn: ConnectionRow, scope: DrainScope): Promise<Claimed[]> {
+  const targets = await claimDrainTargets(tx, conn.id, scope, CHUNK, LEASE_SECONDS);
+  if (targets.length === 0) return [];
+  const byProduct = new Map<string, TargetRow[]>();
+  for (const t of targets) byProduct.set(t.productId, [...(byProduct.get(t.productId) ?? []), t]);
+  const ids = [...byProduct.keys()];
+  const products = await getProductsByIds(tx, conn.tenantId, ids);
+  const links = await getLinks(tx, ids.map((productId) => ({ productId, connectionId: conn.id })));
+  return ids.map((productId) => {
+    const product = products.get(productId);
+    return {
+      productId,
+      targets: byProduct.get(productId)!,
+      product: product && product.orgId === conn.orgId ? product : null,
+      link: links.get(`${productId}:${conn.id}`) ?? null,
+    };
   });
 }
 
-export const pushTask: Task<'push-task'> = async (deps, data) => {
-  const { tenantId, productId, connectionId } = data;
-  const batcher = pushBatcher(deps);
-  const loaded = (await batcher.submit(tenantId, { kind: 'claim', pair: { productId, connectionId } })) as Loaded | 'held' | null;
-  if (!loaded) return; // another task already pushed the latest state for these targets
-  if (loaded === 'held') {
-    // Polled every 2 s while the bulk call runs; the bulk lease bounds how long (tasks/pushBulk.ts).
-    await deps.queue.send(deps.db, 'push-task', data, { singletonKey: `${productId}:${connectionId}`, startAfterSeconds: 2 });
-    return;
-  }
-  const { targets, conn, product, link } = loaded;
-  const ids = targets.map((t) => t.id);
-  const attempt = Math.max(...targets.map((t) => t.attempts));
-  const log = deps.log.child({ task: 'push', productId, connectionId: conn?.connectionId, attempt });
+/**
+ * The chunk's lease: renewed every RENEW_MS while any of its calls runs. A renewal that fails
+ * (database down, process starved) is not fatal; allowsCall() then stops new calls once the
+ * lease could end before they do.
+ */
+class ChunkLease {
+  private until: number;
+  private readonly timer: NodeJS.Timeout;
 
-  if (!conn || conn.status !== 'ACTIVE') {
-    await finishTargets(deps.db, ids, 'failed', { error: `Connection is ${conn?.status ?? 'gone'}` });
-    return;
+  constructor(
+    private readonly deps: Deps,
+    private readonly log: Logger,
+    private readonly tenantId: string,
+    private readonly ids: string[],
+    claimedAt: number,
+  ) {
+    this.until = claimedAt + LEASE_SECONDS * 1000;
+    this.timer = setInterval(() => void this.renew(), RENEW_MS);
+    this.timer.unref();
   }
-  const connector = deps.providers.get(conn.provider);
-  if (!connector) {
-    await finishTargets(deps.db, ids, 'failed', { error: `Provider ${conn.provider} is not available` });
-    return;
+
+  private async renew(): Promise<void> {
+    const started = Date.now();
+    try {
+      await withTenant(this.deps.db, this.tenantId, (tx) => renewLeases(tx, this.ids, LEASE_SECONDS));
+      this.until = started + LEASE_SECONDS * 1000;
+    } catch (err) {
+      this.log.warn({ err }, 'could not renew the lease of a push chunk');
+    }
   }
-  const action = latestAction(targets);
-  const ctx = createConnectionContext(deps, connector, conn);
-  let outcome: Outcome;
-  let variantIds: Record<string, string> = {};
+
+  allowsCall(): boolean {
+    return this.until - Date.now() >= CALL_BUDGET_MS;
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+}
+
+/** Steps 2 and 3 for one chunk: every product's call at once, each recorded as it comes back. */
+async function pushChunk(deps: Deps, log: Logger, conn: ConnectionRow, connector: Connector, ctx: ConnectionContext, chunk: Claimed[], claimedAt: number): Promise<void> {
+  const lease = new ChunkLease(deps, log, conn.tenantId, chunk.flatMap((c) => c.targets.map((t) => t.id)), claimedAt);
+  const recorder = pushRecorder(deps);
+  try {
+    await Promise.all(
+      chunk.map(async (claimed) => {
+        // Left leased: the next claim after the lease ends pushes it (with attempts + 1).
+        if (!lease.allowsCall()) return;
+        const action = latestAction(claimed.targets);
+        const attempt = Math.max(...claimed.targets.map((t) => t.attempts));
+        const outcome = await pushOne(connector, ctx, log, claimed, action, attempt);
+        const next = await recorder.submit(conn.tenantId, { claimed, connectionId: conn.id, action, attempt, outcome });
+        logOutcome(log, claimed, action, attempt, outcome, next);
+      }),
+    );
+  } finally {
+    lease.stop();
+  }
+}
+
+/** Step 2 for one product: the provider call, its failure as a value. */
+async function pushOne(connector: Connector, ctx: ConnectionContext, log: Logger, claimed: Claimed, action: 'UPSERT' | 'DELETE', attempt: number): Promise<Outcome> {
+  const { product, link } = claimed;
   try {
     if (action === 'UPSERT') {
       if (!product || product.deletedAt) throw new ProviderError('VALIDATION', 'Product was deleted; push DELETE instead');
@@ -141,66 +216,69 @@ export const pushTask: Task<'push-task'> = async (deps, data) => {
       // look it up by SKU before creating it again.
       const known = link?.remoteId ?? (attempt > 1 ? await connector.findRemoteProduct(ctx, product.variants.map((v) => v.sku)) : null);
       const res = await connector.upsertProduct(ctx, toPushProduct(product), known);
-      variantIds = res.variantIds;
-      outcome = { ok: true, remoteId: res.remoteId, ...(res.detail !== undefined ? { detail: res.detail } : {}) };
-    } else {
-      const skus = product?.variants.map((v) => v.sku) ?? [];
-      const known = link?.remoteId ?? (skus.length ? await connector.findRemoteProduct(ctx, skus) : null);
-      if (known) await connector.deleteProduct(ctx, known);
-      outcome = { ok: true, remoteId: known };
+      return { ok: true, remoteId: res.remoteId, variantIds: res.variantIds, detail: res.detail ?? null };
     }
+    const skus = product?.variants.map((v) => v.sku) ?? [];
+    const known = link?.remoteId ?? (skus.length ? await connector.findRemoteProduct(ctx, skus) : null);
+    if (known) await connector.deleteProduct(ctx, known);
+    return { ok: true, remoteId: known, variantIds: {}, detail: null };
   } catch (err) {
-    if (!(err instanceof ProviderError)) log.error({ err }, 'unexpected error in push; retrying as transient');
-    outcome = { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
+    if (!(err instanceof ProviderError)) log.error({ err, productId: claimed.productId }, 'unexpected error in push; retrying as transient');
+    return { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
   }
-  const next = (await batcher.submit(tenantId, { kind: 'record', item: { pair: { productId, connectionId }, targets, action, outcome, variantIds, version: product?.version ?? null, attempt } })) as Next;
-  if (outcome.ok) log.info({ action, remoteId: outcome.remoteId, collapsed: targets.length }, 'push succeeded');
-  else {
-    // What happens next is logged with the failure, so an operator (and the reliability suite) can
-    // check the backoff actually chosen against Retry-After and the policy.
-    const { code, retryable, message, retryAfterMs } = outcome.error;
-    log.warn({ action, code, retryable, message, retryAfterMs, next: next.kind, ...(next.kind === 'retry' ? { retryInMs: next.delayMs } : {}) }, 'push failed');
-  }
-};
-
-/**
- * Step 3 for several tasks of one tenant. Successful upserts (the common case) take two
- * statements for the whole group: one INSERT of their links, one UPDATE of their targets.
- * Deletes and failures, rare, are written one by one in the same transaction.
- */
-async function recordAll(tx: Tx, deps: Deps, tenantId: string, items: Recorded[]): Promise<Next[]> {
-  const links: NewLink[] = [];
-  const succeeded: { id: string; remoteId: string | null; remoteStatus: string | null }[] = [];
-  const out: Next[] = [];
-  for (const item of items) {
-    const { pair, targets, action, outcome } = item;
-    if (!outcome.ok) {
-      out.push(await recordFailure(tx, deps, tenantId, item, outcome.error));
-      continue;
-    }
-    if (action === 'UPSERT' && outcome.remoteId) links.push({ tenantId, ...pair, remoteId: outcome.remoteId, variantIds: item.variantIds, pushedVersion: item.version });
-    else if (action === 'DELETE') await deleteLink(tx, pair.productId, pair.connectionId);
-    for (const t of targets) succeeded.push({ id: t.id, remoteId: outcome.remoteId, remoteStatus: outcome.detail ?? null });
-    out.push({ kind: 'succeeded' });
-  }
-  await recordSucceeded(tx, links, succeeded);
-  return out;
 }
 
-async function recordFailure(tx: Tx, deps: Deps, tenantId: string, item: Recorded, err: ProviderError): Promise<Next> {
-  const { productId, connectionId } = item.pair;
-  const ids = item.targets.map((t) => t.id);
-  if (err.code === 'INVALID_GRANT') {
-    await finishTargets(tx, ids, 'failed', { error: 'Connection needs to be authorized again (REAUTH_REQUIRED)' });
-    return { kind: 'failed' };
+function logOutcome(log: Logger, claimed: Claimed, action: 'UPSERT' | 'DELETE', attempt: number, outcome: Outcome, next: Next): void {
+  const fields = { productId: claimed.productId, attempt, action };
+  if (outcome.ok) {
+    log.info({ ...fields, remoteId: outcome.remoteId, collapsed: claimed.targets.length }, 'push succeeded');
+    return;
   }
-  const decision = decideRetry(deps.config.pushRetry, item.attempt, err);
-  const message = `${err.code}: ${err.message}`.slice(0, 1000);
-  if (decision.kind === 'retry') {
-    await finishTargets(tx, ids, 'queued', { error: message });
-    await deps.queue.send(tx, 'push-task', { tenantId, productId, connectionId }, { singletonKey: `${productId}:${connectionId}`, startAfterSeconds: decision.delayMs / 1000 });
-  } else {
-    await finishTargets(tx, ids, decision.kind, { error: message });
+  // What happens next is logged with the failure, so an operator (and the reliability suite) can
+  // check the backoff actually chosen against Retry-After and the policy.
+  const { code, retryable, message, retryAfterMs } = outcome.error;
+  log.warn({ ...fields, code, retryable, message, retryAfterMs, next: next.kind, ...(next.kind === 'retry' ? { retryInMs: next.delayMs } : {}) }, 'push failed');
+}
+
+function finish(id: string, status: TargetFinish['status'], f: Partial<Omit<TargetFinish, 'id' | 'status'>>): TargetFinish {
+  return { id, status, remoteId: f.remoteId ?? null, error: f.error ?? null, remoteStatus: f.remoteStatus ?? null, retryInMs: f.retryInMs ?? null };
+}
+
+/** What a failed push becomes: re-authorization needed (failed), a retry after a backoff, or failed/dead. */
+function decide(deps: Deps, attempt: number, err: ProviderError): RetryDecision {
+  if (err.code === 'INVALID_GRANT') return { kind: 'failed' };
+  return decideRetry(deps.config.pushRetry, attempt, err);
+}
+
+/**
+ * Step 3 for the outcomes of one tenant that came back together: the links of the upserts in
+ * one statement, every target's new state in another (a retry stays leased until its backoff
+ * ends, so no task claims it early). Deletes, rare, drop their links one by one.
+ */
+async function recordAll(tx: Tx, deps: Deps, tenantId: string, items: Recorded[]): Promise<Next[]> {
+  const finishes: TargetFinish[] = [];
+  const links = new Map<string, NewLinkRow & { connectionId: string }>();
+  const out: Next[] = [];
+  for (const { claimed, connectionId, action, attempt, outcome } of items) {
+    const ids = claimed.targets.map((t) => t.id);
+    if (outcome.ok) {
+      if (action === 'UPSERT' && outcome.remoteId) {
+        links.set(`${claimed.productId}:${connectionId}`, { connectionId, productId: claimed.productId, remoteId: outcome.remoteId, variantIds: outcome.variantIds, pushedVersion: claimed.product?.version ?? null });
+      } else if (action === 'DELETE') await deleteLink(tx, claimed.productId, connectionId);
+      for (const id of ids) finishes.push(finish(id, 'succeeded', { remoteId: outcome.remoteId, remoteStatus: outcome.detail }));
+      out.push({ kind: 'succeeded' });
+      continue;
+    }
+    const next = decide(deps, attempt, outcome.error);
+    const error = outcome.error.code === 'INVALID_GRANT' ? 'Connection needs to be authorized again (REAUTH_REQUIRED)' : `${outcome.error.code}: ${outcome.error.message}`.slice(0, 1000);
+    for (const id of ids) {
+      finishes.push(next.kind === 'retry' ? finish(id, 'queued', { error, retryInMs: next.delayMs }) : finish(id, next.kind, { error }));
+    }
+    out.push(next);
   }
-  return decision;
+  const byConnection = new Map<string, NewLinkRow[]>();
+  for (const l of links.values()) byConnection.set(l.connectionId, [...(byConnection.get(l.connectionId) ?? []), l]);
+  for (const [connectionId, rows] of byConnection) await upsertLinks(tx, tenantId, connectionId, rows);
+  await finishBulkTargets(tx, finishes);
+  return out;
 }

@@ -1,5 +1,5 @@
-// POST /unified/sync/push/product: one push job, one target per ACTIVE connection,
-// one queued task per target (one INSERT for all) — all committed together, so a 202 means queued.
+// POST /unified/sync/push/product: one push job, one target per ACTIVE connection, and each
+// connection's push task queued (one INSERT for all) — all committed together, so a 202 means queued.
 import { Type } from '@sinclair/typebox';
 import { withTenant } from '../../../db/client.ts';
 import { listTenantConnections } from '../../../db/connections.ts';
@@ -34,12 +34,13 @@ export const pushProduct: RouteModule = (app, deps) => {
         if (!product) throw notFound('Product');
         const active = await listTenantConnections(tx, req.auth, ['ACTIVE']);
         const job = await createPushJob(tx, req.auth, productId, action, active.map((c) => c.id));
-        // One INSERT for every connection's task (it was one per connection).
+        // Each connection's push task, in one INSERT. One task per connection drains whatever
+        // is queued for it (jobs/tasks/pushTask.ts); while one waits, this adds nothing.
         await deps.queue.sendMany(
           tx,
           'push-task',
-          active.map((c) => ({ tenantId: req.auth.tenantId, productId, connectionId: c.id })),
-          (d) => `${d.productId}:${d.connectionId}`,
+          active.map((c) => ({ tenantId: req.auth.tenantId, connectionId: c.id })),
+          (d) => d.connectionId,
         );
         return job.jobId;
       });

@@ -1,0 +1,1 @@
+CREATE INDEX "push_targets_claim_idx" ON "push_targets" USING btree ("connection_id","created_at","id") WHERE "push_targets"."status" IN ('queued', 'running');
