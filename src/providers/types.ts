@@ -322,6 +322,15 @@ export interface Connector {
    * Absent: the provider is pushed one product per task.
    */
   bulkUpsert?(ctx: ConnectionContext, products: PushProduct[], known: ReadonlyMap<string, string>): Promise<BulkItemOutcome[]>;
+  /**
+   * A few products (a push task's chunk, up to 8) in one synchronous provider call where the
+   * provider takes several at once, answering at once (Shopify: aliased productSet mutations in
+   * one document; WooCommerce: products/batch). Same contract as bulkUpsert: `known` maps product
+   * id -> remote id, per-product failures come back as values, a failure of the whole call is
+   * thrown. Absent: the push task calls upsertProduct per product (Amazon's Listings Items API
+   * takes one SKU per call).
+   */
+  upsertMany?(ctx: ConnectionContext, products: PushProduct[], known: ReadonlyMap<string, string>): Promise<BulkItemOutcome[]>;
   /** Dry run of upsertProduct where the provider offers one: validates without storing. */
   validateProduct?(ctx: ConnectionContext, product: PushProduct): Promise<PushValidation>;
 

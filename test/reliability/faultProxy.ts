@@ -31,6 +31,8 @@ export interface FaultProxy {
   setFault(fault: Fault): void;
   /** The next `n` requests get `fault`. */
   queueFaults(fault: Fault, n: number): void;
+  /** Drops the queued faults no request has taken yet; returns how many there were. */
+  clearQueued(): number;
   /** Requests seen, by the fault they got. */
   readonly counts: Record<FaultKind, number>;
   close(): Promise<void>;
@@ -119,6 +121,7 @@ export async function startFaultProxy(target: { host: string; port: number }): P
     queueFaults: (f, n) => {
       for (let i = 0; i < n; i++) queued.push(f);
     },
+    clearQueued: () => queued.splice(0).length,
     get counts() {
       return { ...counts };
     },

@@ -116,7 +116,8 @@ describe('provider faults', () => {
   it('TCP faults (resets, black holes, dropped responses, latency): every push succeeds, no product is created twice', async () => {
     const shop = 'tcp-faults.myshopify.com';
     const t = await shopifyTenant(shop);
-    // Each fault ends the one attempt it hits; at most `perRound` faults per round keeps every
+    // Each fault ends the attempt of every product in the request it hits (one request may carry
+    // several products: Connector.upsertMany); at most `perRound` faults per round keeps every
     // product below the last attempt, so anything but `succeeded` is a bug.
     const perRound = 2;
     const rounds: { fault: Fault; failsWith: string[] }[] = [
@@ -139,10 +140,18 @@ describe('provider faults', () => {
         all.push(...pushed.productIds);
         const settled = await waitSettled(svc, t, 90_000);
         expect(settled.filter((x) => x.status !== 'succeeded'), `round ${round.fault.kind}`).toEqual([]);
-        expect(shopifyProxy.counts[round.fault.kind] - before, `${round.fault.kind} faults delivered`).toBe(perRound);
+        // A fault that fails its request brings a retry, and so a next request for the next fault;
+        // one that does not (latency under the deadline) may find its products already pushed
+        // together in one request, and is left over.
+        const delivered = shopifyProxy.counts[round.fault.kind] - before;
+        const unused = shopifyProxy.clearQueued();
+        expect(delivered + unused, `${round.fault.kind} faults`).toBe(perRound);
+        if (round.failsWith.length > 0) expect(delivered, `${round.fault.kind} faults delivered`).toBe(perRound);
+        else expect(delivered, `${round.fault.kind} faults delivered`).toBeGreaterThanOrEqual(1);
         const failed = [...attemptsOf(pushed.productIds).values()].flat().filter((l) => l.msg === 'push failed');
         if (round.failsWith.length > 0) {
-          expect(failed).toHaveLength(perRound);
+          expect(failed.length).toBeGreaterThanOrEqual(perRound);
+          expect(failed.length).toBeLessThanOrEqual(perRound * productsPerRound);
           for (const f of failed) expect(round.failsWith, JSON.stringify(f)).toContain(f.code);
         } else {
           expect(failed).toEqual([]);
@@ -168,7 +177,8 @@ describe('provider faults', () => {
     const t = await shopifyTenant(shop);
     const n = reliabilityCount(6, 2);
     const retryAfterSeconds = 3;
-    shopify.injectFailure({ kind: 'http429', count: 2 * n, shop, retryAfterSeconds });
+    // The first two requests answer 429; each may carry one product or several (upsertMany).
+    shopify.injectFailure({ kind: 'http429', count: 2, shop, retryAfterSeconds });
     const pushed = await createAndPush(svc, t, n, 'RA');
     const settled = await waitSettled(svc, t, 120_000);
     expect(settled.filter((x) => x.status !== 'succeeded')).toEqual([]);
@@ -190,11 +200,12 @@ describe('provider faults', () => {
       }
       expect(ls.at(-1)!.msg).toBe('push succeeded');
     }
-    expect(retries).toBe(2 * n);
+    expect(retries).toBeGreaterThanOrEqual(2);
+    expect(retries).toBeLessThanOrEqual(2 * n);
     expect(duplicates(shopify.creationsBySku(shop))).toEqual({});
     recordTrial({
       suite: 'provider-faults',
-      tried: `429 with Retry-After: ${retryAfterSeconds} s (2 per product)`,
+      tried: `429 with Retry-After: ${retryAfterSeconds} s (the first 2 requests of ${n} pushes)`,
       cases: n,
       lost: settled.filter((x) => x.status !== 'succeeded').length,
       figures: { retries, minGapMs: Math.min(...gaps), maxGapMs: Math.max(...gaps) },
@@ -214,8 +225,11 @@ describe('provider faults', () => {
       expect(x).toMatchObject({ status: 'dead', attempts: RETRY.maxAttempts });
       expect(x.error).toMatch(/^UNAVAILABLE: Shopify .*HTTP 500/);
     }
-    // One provider call per attempt: nothing retried behind the policy's back.
-    expect(shopify.stats.injectedFailures - callsBefore).toBe(n * RETRY.maxAttempts);
+    // Nothing retried behind the policy's back: no more calls than product attempts (a call may
+    // carry several products' attempts), and at least one per attempt.
+    const calls = shopify.stats.injectedFailures - callsBefore;
+    expect(calls).toBeGreaterThanOrEqual(RETRY.maxAttempts);
+    expect(calls).toBeLessThanOrEqual(n * RETRY.maxAttempts);
     const fractions: number[] = [];
     for (const ls of attemptsOf(pushed.productIds).values()) {
       expect(ls.map((l) => l.attempt)).toEqual([1, 2, 3, 4, 5]);

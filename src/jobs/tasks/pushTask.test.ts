@@ -4,7 +4,7 @@
 // another holder leases alone, and schedules its next pass when a retry's backoff ends.
 import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf, withTenant } from '../../db/client.ts';
 import { insertConnection } from '../../db/connections.ts';
 import { sealCredentials } from '../../providers/connectionContext.ts';
@@ -22,7 +22,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await svc?.close();
 });
+// Most cases below are about the one-call-per-product path (as for Amazon); Shopify's
+// upsertMany is taken away for them, and the last case puts it back.
+let upsertMany: Connector['upsertMany'];
+beforeEach(() => {
+  upsertMany = shopify.upsertMany;
+  (shopify as { upsertMany?: Connector['upsertMany'] }).upsertMany = undefined;
+});
 afterEach(() => {
+  (shopify as { upsertMany?: Connector['upsertMany'] }).upsertMany = upsertMany;
   vi.restoreAllMocks();
 });
 
@@ -178,6 +186,27 @@ describe('push task (one per connection)', () => {
     const calls = vi.mocked(shopify.upsertProduct).mock.calls.length;
     await run(t, conn);
     expect(vi.mocked(shopify.upsertProduct).mock.calls.length).toBe(calls);
+  });
+
+  it("sends a chunk's upserts in one call where the provider takes several, each product keeping its own outcome", async () => {
+    (shopify as { upsertMany?: Connector['upsertMany'] }).upsertMany = upsertMany;
+    const t = newTenant();
+    const conn = await tenantWithShop(t);
+    const ids = await pushed(t, 3);
+    const calls: string[][] = [];
+    vi.spyOn(shopify as Required<Connector>, 'upsertMany').mockImplementation(async (_ctx, products) => {
+      calls.push(products.map((p) => p.title));
+      return products.map((p) =>
+        p.title === 'P1' ? { productId: p.id, ok: false as const, error: new ProviderError('VALIDATION', 'bad title') } : { productId: p.id, ok: true as const, result: remote(p) },
+      );
+    });
+    const single = vi.spyOn(shopify, 'upsertProduct');
+    await run(t, conn);
+    expect(calls.map((c) => c.sort())).toEqual([['P0', 'P1', 'P2']]);
+    expect(single).not.toHaveBeenCalled();
+    const after = await targets(t);
+    expect(after.find((x) => x.productId === ids[1])?.status).toBe('failed');
+    expect(after.filter((x) => x.productId !== ids[1]).map((x) => x.status)).toEqual(['succeeded', 'succeeded']);
   });
 
   it("records each tenant's outcomes in its own transaction", async () => {

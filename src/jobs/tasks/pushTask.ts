@@ -2,7 +2,8 @@
 // connection) drains what is queued for it, a chunk of products at a time:
 //   1. claim every unfinished target of up to CHUNK products under a lease, and read those
 //      products and their links (one short transaction);
-//   2. call the provider for each product with its latest state, up to CHUNK at once;
+//   2. call the provider with each product's latest state: the upserts in one call where the
+//      provider takes several at once (Connector.upsertMany), otherwise one call per product;
 //   3. record each outcome (link + succeeded, queued for retry until its backoff ends, failed or
 //      dead) through the tenant's group commit: outcomes that come back together share one
 //      transaction, and a stalled call delays only its own record.
@@ -185,25 +186,75 @@ class ChunkLease {
   }
 }
 
-/** Steps 2 and 3 for one chunk: every product's call at once, each recorded as it comes back. */
+/**
+ * Steps 2 and 3 for one chunk: every product's call at once, each recorded as it comes back.
+ * Upserts go out together in one call where the provider takes several (Connector.upsertMany);
+ * deletes, and every push to a provider without such a call, one product per call.
+ */
 async function pushChunk(deps: Deps, log: Logger, conn: ConnectionRow, connector: Connector, ctx: ConnectionContext, chunk: Claimed[], claimedAt: number): Promise<void> {
   const lease = new ChunkLease(deps, log, conn.tenantId, chunk.flatMap((c) => c.targets.map((t) => t.id)), claimedAt);
   const recorder = pushRecorder(deps);
+  const record = async (claimed: Claimed, outcome: Outcome) => {
+    const action = latestAction(claimed.targets);
+    const attempt = attemptOf(claimed);
+    const next = await recorder.submit(conn.tenantId, { claimed, connectionId: conn.id, action, attempt, outcome });
+    logOutcome(log, claimed, action, attempt, outcome, next);
+  };
+  const together = connector.upsertMany ? chunk.filter((c) => latestAction(c.targets) === 'UPSERT' && c.product !== null && !c.product.deletedAt) : [];
+  const alone = together.length > 1 ? chunk.filter((c) => !together.includes(c)) : chunk;
   try {
-    await Promise.all(
-      chunk.map(async (claimed) => {
+    await Promise.all([
+      ...alone.map(async (claimed) => {
         // Left leased: the next claim after the lease ends pushes it (with attempts + 1).
         if (!lease.allowsCall()) return;
-        const action = latestAction(claimed.targets);
-        const attempt = Math.max(...claimed.targets.map((t) => t.attempts));
-        const outcome = await pushOne(connector, ctx, log, claimed, action, attempt);
-        const next = await recorder.submit(conn.tenantId, { claimed, connectionId: conn.id, action, attempt, outcome });
-        logOutcome(log, claimed, action, attempt, outcome, next);
+        await record(claimed, await pushOne(connector, ctx, log, claimed, latestAction(claimed.targets), attemptOf(claimed)));
       }),
-    );
+      together.length > 1 && lease.allowsCall() ? pushTogether(connector, ctx, log, together, record) : Promise.resolve(),
+    ]);
   } finally {
     lease.stop();
   }
+}
+
+const attemptOf = (c: Claimed) => Math.max(...c.targets.map((t) => t.attempts));
+
+/** Step 2 for several upserts in one provider call (Connector.upsertMany), each recorded with its own outcome. */
+async function pushTogether(connector: Connector, ctx: ConnectionContext, log: Logger, claimed: Claimed[], record: (c: Claimed, o: Outcome) => Promise<void>): Promise<void> {
+  const upsertMany = connector.upsertMany!.bind(connector);
+  const known = new Map<string, string>();
+  const outcomes = new Map<string, Outcome>();
+  // As in pushOne: a product an earlier attempt may have created is looked up by SKU first.
+  await Promise.all(
+    claimed.map(async (c) => {
+      if (c.link) known.set(c.productId, c.link.remoteId);
+      else if (attemptOf(c) > 1) {
+        try {
+          const found = await connector.findRemoteProduct(ctx, c.product!.variants.map((v) => v.sku));
+          if (found !== null) known.set(c.productId, found);
+        } catch (err) {
+          outcomes.set(c.productId, failure(log, c.productId, err));
+        }
+      }
+    }),
+  );
+  const todo = claimed.filter((c) => !outcomes.has(c.productId));
+  if (todo.length > 0) {
+    try {
+      for (const r of await upsertMany(ctx, todo.map((c) => toPushProduct(c.product!)), known)) {
+        outcomes.set(r.productId, r.ok ? { ok: true, remoteId: r.result.remoteId, variantIds: r.result.variantIds, detail: r.result.detail ?? null } : { ok: false, error: r.error });
+      }
+    } catch (err) {
+      // The whole call failed (429, 5xx, timeout): that is every product's outcome.
+      for (const c of todo) outcomes.set(c.productId, failure(log, c.productId, err));
+    }
+  }
+  const missing: Outcome = { ok: false, error: new ProviderError('PROTOCOL', 'No outcome for this product', { retryable: true }) };
+  await Promise.all(claimed.map((c) => record(c, outcomes.get(c.productId) ?? missing)));
+}
+
+function failure(log: Logger, productId: string, err: unknown): Outcome {
+  if (!(err instanceof ProviderError)) log.error({ err, productId }, 'unexpected error in push; retrying as transient');
+  return { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
 }
 
 /** Step 2 for one product: the provider call, its failure as a value. */
@@ -223,8 +274,7 @@ async function pushOne(connector: Connector, ctx: ConnectionContext, log: Logger
     if (known) await connector.deleteProduct(ctx, known);
     return { ok: true, remoteId: known, variantIds: {}, detail: null };
   } catch (err) {
-    if (!(err instanceof ProviderError)) log.error({ err, productId: claimed.productId }, 'unexpected error in push; retrying as transient');
-    return { ok: false, error: err instanceof ProviderError ? err : new ProviderError('UNAVAILABLE', 'Internal error during push', { retryable: true }) };
+    return failure(log, claimed.productId, err);
   }
 }
 

@@ -69,6 +69,31 @@ describe('install and push', () => {
     await connector.deleteProduct(ctx, res.remoteId);
   });
 
+  it('upserts several products in one request (aliased productSet), each with its own answer', async () => {
+    const connector = connectorFor(fake);
+    const { ctx } = contextFor(connector, SHOP, await install(connector, SHOP));
+    const many = Array.from({ length: 40 }, (_, i) =>
+      tee({ id: `many_${i}`, handle: `many-${i}`, title: `Many ${i}`, variants: [{ sku: `MANY-${i}`, barcode: null, price: '5.00', currency: 'USD', optionValues: {}, inventoryQuantity: 1 }] }),
+    );
+    const before = fake.stats.graphqlRequests;
+    const created = await connector.upsertMany!(ctx, [tee({ id: 'many_tee', handle: 'many-tee', variants: tee().variants.map((v) => ({ ...v, sku: `MANY-${v.sku}` })) }), ...many], new Map());
+    // 41 products at 14 + variants points each fit in one document under the 1,000-point limit (the
+    // location lookup is one more request).
+    expect(fake.stats.graphqlRequests - before).toBeLessThanOrEqual(2);
+    expect(created.every((r) => r.ok)).toBe(true);
+    const first = created[0]!;
+    if (!first.ok) throw new Error('unreachable');
+    expect(Object.keys(first.result.variantIds).sort()).toEqual(['MANY-TEE-M', 'MANY-TEE-S']);
+    // Updates in place by remote id; a product deleted in Shopify answers NOT_FOUND alone.
+    const known = new Map(created.flatMap((r) => (r.ok ? [[r.productId, r.result.remoteId] as const] : [])));
+    const gone = known.get('many_1')!;
+    await connector.deleteProduct(ctx, gone);
+    const again = await connector.upsertMany!(ctx, many.slice(0, 3).map((p) => ({ ...p, title: `${p.title} v2` })), known);
+    expect(again.map((r) => (r.ok ? r.result.remoteId : r.error.code))).toEqual([known.get('many_0'), 'NOT_FOUND', known.get('many_2')]);
+    expect((fake.shop(SHOP).products as { title: string }[]).filter((p) => p.title.endsWith('v2')).map((p) => p.title).sort()).toEqual(['Many 0 v2', 'Many 2 v2']);
+    for (const id of known.values()) if (id !== gone) await connector.deleteProduct(ctx, id);
+  });
+
   it('lists products and orders page by page', async () => {
     const connector = connectorFor(fake);
     const { ctx } = contextFor(connector, SHOP, await install(connector, SHOP));

@@ -3,6 +3,7 @@
 import type { ShopifyAppConfig } from './config.ts';
 import {
   ProviderError,
+  type BulkItemOutcome,
   type ConnectionContext,
   type ConnectorWith,
   type OAuth2Authorization,
@@ -13,7 +14,7 @@ import {
   type RemoteProductSummary,
   type WebhookSubscription,
 } from '../types.ts';
-import { SHOPIFY_FACTS, normalizeShopDomain } from './facts.ts';
+import { SHOPIFY_FACTS, SHOPIFY_MAX_SINGLE_QUERY_COST, normalizeShopDomain } from './facts.ts';
 import { ShopifyGraphqlClient, throwOnUserErrors } from './graphqlClient.ts';
 import {
   orderFromGraphql,
@@ -89,6 +90,52 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     const variantIds: Record<string, string> = {};
     for (const v of payload.product.variants.nodes) if (v.sku) variantIds[v.sku] = v.id;
     return { remoteId: payload.product.id, variantIds };
+  }
+
+  type SetPayload = { product: { id: string; variants: { nodes: { id: string; sku: string | null }[] } } | null; userErrors: UserError[] };
+
+  /** One alias's answer as upsertProduct would have returned or thrown it. */
+  function setResult(payload: SetPayload | undefined, remoteId: string | null): PushResult {
+    if (payload === undefined) throw new ProviderError('PROTOCOL', 'Shopify productSet: no answer for this product', { retryable: true });
+    if (remoteId !== null && payload.userErrors.some((e) => GONE.test(e.message))) {
+      throw new ProviderError('NOT_FOUND', 'Shopify productSet: the product no longer exists');
+    }
+    throwOnUserErrors('productSet', payload.userErrors);
+    if (payload.product === null) throw new ProviderError('PROTOCOL', 'Shopify productSet returned no product');
+    const variantIds: Record<string, string> = {};
+    for (const v of payload.product.variants.nodes) if (v.sku) variantIds[v.sku] = v.id;
+    return { remoteId: payload.product.id, variantIds };
+  }
+
+  /** Several products as aliased productSet mutations, as many per document as the 1,000-point limit allows. */
+  async function upsertMany(ctx: ConnectionContext, products: PushProduct[], known: ReadonlyMap<string, string>): Promise<BulkItemOutcome[]> {
+    const locationId = products.some(productNeedsLocation) ? await firstLocation(ctx) : null;
+    const groups: PushProduct[][] = [];
+    let cost = Infinity;
+    for (const p of products) {
+      const c = Q.productSetCost(p.variants.length);
+      if (cost + c > SHOPIFY_MAX_SINGLE_QUERY_COST) {
+        groups.push([]);
+        cost = 0;
+      }
+      groups[groups.length - 1]!.push(p);
+      cost += c;
+    }
+    const out: BulkItemOutcome[] = [];
+    for (const group of groups) {
+      const doc = Q.productSetMany(group.map((p) => p.variants.length));
+      const variables = Object.fromEntries(group.map((p, i) => [`i${i}`, toProductSetInput(p, known.get(p.id) ?? null, locationId)]));
+      const data = await gql.request<Record<string, SetPayload>>(ctx, { what: `productSet ×${group.length}`, query: doc.query, variables, estimatedCost: doc.cost });
+      group.forEach((p, i) => {
+        try {
+          out.push({ productId: p.id, ok: true, result: setResult(data[`p${i}`], known.get(p.id) ?? null) });
+        } catch (err) {
+          if (!(err instanceof ProviderError)) throw err;
+          out.push({ productId: p.id, ok: false, error: err });
+        }
+      });
+    }
+    return out;
   }
 
   async function deleteProduct(ctx: ConnectionContext, remoteId: string): Promise<void> {
@@ -256,6 +303,7 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     upsertProduct,
     deleteProduct,
     findRemoteProduct,
+    upsertMany,
     bulkUpsert: (ctx, products, known) => bulkUpsertShopify({ gql, http, firstLocation, upsertProduct, findRemoteProduct }, ctx, products, known),
 
     verifyWebhook: (rawBody, headers) => verifyShopifyWebhook(cfg.clientSecret, rawBody, headers),

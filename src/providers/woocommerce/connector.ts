@@ -149,6 +149,8 @@ export function createWooCommerceConnector(cfg: WooCommerceAppConfig, opts: WooC
     deleteProduct: (ctx, remoteId) => deleteProduct(client, ctx, remoteId),
     findRemoteProduct: (ctx, skus) => findRemoteProduct(client, ctx, skus),
     bulkUpsert: (ctx, products, known) => bulkUpsertProducts(client, ctx, products, known),
+    // The same batch call serves a push task's chunk: one request instead of one per product.
+    upsertMany: (ctx, products, known) => bulkUpsertProducts(client, ctx, products, known),
 
     verifyWebhook: verifyWooWebhook,
     isWebhookPing: isWooPing,

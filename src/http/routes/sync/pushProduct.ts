@@ -2,9 +2,7 @@
 // connection's push task queued (one INSERT for all) — all committed together, so a 202 means queued.
 import { Type } from '@sinclair/typebox';
 import { withTenant } from '../../../db/client.ts';
-import { listTenantConnections } from '../../../db/connections.ts';
-import { getProduct } from '../../../db/products.ts';
-import { createPushJob } from '../../../db/push.ts';
+import { queuePush } from '../../../db/push.ts';
 import type { RouteModule } from '../../app.ts';
 import { notFound } from '../../errors.ts';
 import { errorResponses, tenantSecurity, Uuid } from '../common.ts';
@@ -30,19 +28,17 @@ export const pushProduct: RouteModule = (app, deps) => {
       const { productId, action } = req.body;
       const jobId = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
         // A soft-deleted product can still be removed remotely, but not upserted.
-        const product = await getProduct(tx, req.auth, productId, { includeDeleted: action === 'DELETE' });
-        if (!product) throw notFound('Product');
-        const active = await listTenantConnections(tx, req.auth, ['ACTIVE']);
-        const job = await createPushJob(tx, req.auth, productId, action, active.map((c) => c.id));
+        const queued = await queuePush(tx, req.auth, productId, action);
+        if (!queued) throw notFound('Product');
         // Each connection's push task, in one INSERT. One task per connection drains whatever
         // is queued for it (jobs/tasks/pushTask.ts); while one waits, this adds nothing.
         await deps.queue.sendMany(
           tx,
           'push-task',
-          active.map((c) => ({ tenantId: req.auth.tenantId, connectionId: c.id })),
+          queued.connectionIds.map((connectionId) => ({ tenantId: req.auth.tenantId, connectionId })),
           (d) => d.connectionId,
         );
-        return job.jobId;
+        return queued.jobId;
       });
       return reply.status(202).send({ status: 'queued' as const, job_id: jobId });
     },
