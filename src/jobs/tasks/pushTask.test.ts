@@ -153,14 +153,24 @@ describe('push task (one per connection)', () => {
     expect(upsert).not.toHaveBeenCalled();
     // The next pass is scheduled for when that lease ends (an hour), not polled now.
     const [job] = rowsOf<{ s: number }>(
-      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${conn} AND state = 'created'`),
+      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key LIKE ${`${conn}@%`} AND state = 'created'`),
     );
     expect(job!.s).toBeGreaterThan(3500);
+    // That wake does not hold the connection's slot: a push made now is picked up now.
+    const [other] = await pushed(t, 1);
+    const now = rowsOf<{ n: number }>(
+      await svc.deps.db.execute(sql`SELECT count(*)::int AS n FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${conn} AND state = 'created' AND start_after <= now()`),
+    );
+    expect(now[0]!.n).toBe(1);
+    await run(t, conn);
+    expect(upsert.mock.calls.map((c) => c[1].title)).toEqual(['P0']);
+    expect((await targets(t)).find((x) => x.productId === other)?.status).toBe('succeeded');
+    upsert.mockClear();
     await svc.deps.db.execute(sql`UPDATE push_targets SET leased_until = now() - interval '1 second' WHERE product_id = ${id}`);
     await run(t, conn);
     expect(find).toHaveBeenCalledTimes(1);
     expect(upsert.mock.calls[0]![2]).toBe('gid://shopify/Product/adopted');
-    expect((await targets(t)).map((x) => [x.status, x.attempts])).toEqual([['succeeded', 2]]);
+    expect((await targets(t)).filter((x) => x.productId === id).map((x) => [x.status, x.attempts])).toEqual([['succeeded', 2]]);
   });
 
   it('keeps a retryable failure queued and leased for its backoff, and schedules the next pass for then', async () => {
@@ -177,7 +187,7 @@ describe('push task (one per connection)', () => {
     expect(after.find((x) => x.productId === ids[0])).toMatchObject({ status: 'queued', leased: true });
     expect(after.find((x) => x.productId === ids[1])?.status).toBe('succeeded');
     const [job] = rowsOf<{ s: number }>(
-      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key = ${conn} AND state = 'created'`),
+      await svc.deps.db.execute(sql`SELECT extract(epoch FROM start_after - now())::float8 AS s FROM pgboss.job WHERE name = 'push-task' AND singleton_key LIKE ${`${conn}@%`} AND state = 'created'`),
     );
     // Retry-After (30 s) is honoured: not before, and not much after.
     expect(job!.s).toBeGreaterThan(25);

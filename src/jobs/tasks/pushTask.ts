@@ -121,10 +121,20 @@ export const pushTask: Task<'push-task'> = async (deps, data, tctx) => {
   const wake = await withTenant(deps.db, conn.tenantId, (tx) => nextDrainWakeSeconds(tx, conn.id, scope));
   if (wake !== null) {
     const startAfterSeconds = products === 0 ? Math.max(1, wake) : wake;
-    await deps.queue.send(deps.db, 'push-task', { tenantId: conn.tenantId, connectionId: conn.id }, { singletonKey: conn.id, startAfterSeconds });
+    await deps.queue.send(deps.db, 'push-task', { tenantId: conn.tenantId, connectionId: conn.id }, { singletonKey: wakeKey(conn.id, startAfterSeconds), startAfterSeconds });
   }
   if (products > 0) log.debug({ products, nextWakeSeconds: wake }, 'push pass finished');
 };
+
+/**
+ * The queue keeps one waiting job per key and drops a send that finds one. A pass due now takes
+ * the connection's own key, as the push route does. A later one is keyed by the second it is due:
+ * under the connection's key, a wake an hour away (a dead task's lease, a long Retry-After) would
+ * hold the slot and swallow every push and every earlier retry until then.
+ */
+export function wakeKey(connectionId: string, startAfterSeconds: number): string {
+  return startAfterSeconds <= 0 ? connectionId : `${connectionId}@${Math.ceil(Date.now() / 1000 + startAfterSeconds)}`;
+}
 
 /** Step 1: claim a chunk and read its products and links, in the caller's transaction. */
 async function claimChunk(tx: Tx, conn: ConnectionRow, scope: DrainScope): Promise<Claimed[]> {
