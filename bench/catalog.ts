@@ -11,14 +11,15 @@
 // Each build, and each source-only pass, runs in a child process of its own (this script
 // with --build-only / --source-only), so the build's peak RSS is the maxRSS of a process
 // that did nothing else: the Node runtime and tsx included, but no earlier run's heap, no
-// source-only pass and no baseline buffers (glibc keeps freed memory, so one process's
-// maximum covers everything it ever did).
+// source-only pass and no baseline buffers (maxRSS is the high-water mark of everything a
+// process ever did, and glibc keeps freed memory, so even a sampled RSS carries earlier work).
 //
 // --source synthetic: products from a generator (the pipeline alone).
 // --source db: the catalog bulk-loaded (in a child process) into PGlite, or PostgreSQL when
 //   DATABASE_URL is set, and read back through the same keyset reader a real build uses.
 //   PGlite runs inside the build's process, so its WASM heap counts in its RSS and its
-//   query work runs on the main thread; each child opens the database afresh.
+//   query work runs on the main thread; each child opens the database afresh (PGlite's
+//   buffer cache cold, so a PGlite build's time includes its first reads).
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
