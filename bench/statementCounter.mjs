@@ -5,7 +5,7 @@
 // per task, a figure that, unlike throughput, does not move with the machine's load. The bench
 // process counts its own (the push route's) with installStatementCounter(). pg_stat_statements
 // is not installed on these machines, and pg_stat_database lags for idle backends.
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 
@@ -29,5 +29,10 @@ export function installStatementCounter() {
 const dir = process.env.SYNQ_STATEMENT_COUNT_DIR;
 if (dir) {
   const snapshot = installStatementCounter();
-  process.on('SIGUSR2', () => writeFileSync(join(dir, `${process.pid}.json`), JSON.stringify(Object.fromEntries(snapshot()))));
+  // Written aside and renamed into place: the bench polls for the file and read a half-written one once.
+  process.on('SIGUSR2', () => {
+    const file = join(dir, `${process.pid}.json`);
+    writeFileSync(`${file}.tmp`, JSON.stringify(Object.fromEntries(snapshot())));
+    renameSync(`${file}.tmp`, file);
+  });
 }
