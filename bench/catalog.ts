@@ -151,19 +151,8 @@ async function sourceOnly(): Promise<void> {
   }
 }
 
-/**
- * Groups of a small build each child runs before the measured one. Feeds are built by a
- * long-lived worker whose rendering code V8 has already compiled; a fresh process pays that
- * warm-up inside the measured build (moving each build into its own process doubled its CPU at
- * 100k groups, 2.1 → 4.1 s). Small enough to leave the peak RSS to the measured build.
- */
-const WARMUP_GROUPS = 5000;
-
-/** Child: one build into `dir`, the only work this process does besides a small warm-up build; prints a Build. */
+/** Child: one build into `dir`, the only work this process does; prints a Build. */
 async function buildOnly(dir: string): Promise<void> {
-  const warmDir = join(dir, 'warm-up');
-  await writeFeeds(new DataDirStorage(warmDir), store, synthetic(Math.min(GROUPS, WARMUP_GROUPS), VARIANTS, BATCH), { expectedGroups: Math.min(GROUPS, WARMUP_GROUPS), formats: FORMATS });
-  rmSync(warmDir, { recursive: true, force: true });
   const source = await openSource();
   try {
     const rssBefore = process.memoryUsage.rss();
