@@ -15,6 +15,7 @@ import { findUnstorableText } from './textSafety.ts';
 import { clientErrorHandler, frameworkErrors, useStrictJsonParser } from './wireErrors.ts';
 import { ensureTenant } from '../db/tenants.ts';
 import { tenantRoutes, publicRoutes } from './routes/index.ts';
+import { lazyChild, type Logger } from '../lib/logger.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 export type RouteModule = (app: App, deps: Deps) => void;
@@ -61,6 +62,8 @@ export async function buildApp(deps: Deps): Promise<App> {
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
     // Our onResponse hook logs one line per request with a redacted URL instead.
     logController: new LogController({ disableRequestLogging: true }),
+    // req.log is made when first used, and not at all for a call below the log level (lib/logger.ts).
+    childLoggerFactory: (logger, bindings, opts) => lazyChild(logger as Logger, bindings, opts as Record<string, unknown>),
     frameworkErrors,
     clientErrorHandler,
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
