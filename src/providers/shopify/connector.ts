@@ -74,13 +74,11 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     return p;
   }
 
-  async function upsertProduct(ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult> {
-    const locationId = productNeedsLocation(product) ? await firstLocation(ctx) : null;
-    const input = toProductSetInput(product, remoteId, locationId);
-    const data = await gql.request<{
-      productSet: { product: { id: string; variants: { nodes: { id: string; sku: string | null }[] } } | null; userErrors: UserError[] };
-    }>(ctx, { what: 'productSet', query: Q.PRODUCT_SET.query, variables: { input }, estimatedCost: Q.PRODUCT_SET.cost });
-    const payload = data.productSet;
+  type SetPayload = { product: { id: string; variants: { nodes: { id: string; sku: string | null }[] } } | null; userErrors: UserError[] };
+
+  /** A productSet answer (one alias of upsertMany's document, or upsertProduct's) as a result, or the error it means. */
+  function setResult(payload: SetPayload | undefined, remoteId: string | null): PushResult {
+    if (payload === undefined) throw new ProviderError('PROTOCOL', 'Shopify productSet: no answer for this product', { retryable: true });
     if (remoteId !== null && payload.userErrors.some((e) => GONE.test(e.message))) {
       // The product was deleted in Shopify: the caller should forget remoteId and create it again.
       throw new ProviderError('NOT_FOUND', 'Shopify productSet: the product no longer exists');
@@ -92,19 +90,11 @@ export function createShopifyConnector(cfg: ShopifyAppConfig, opts: ShopifyConne
     return { remoteId: payload.product.id, variantIds };
   }
 
-  type SetPayload = { product: { id: string; variants: { nodes: { id: string; sku: string | null }[] } } | null; userErrors: UserError[] };
-
-  /** One alias's answer as upsertProduct would have returned or thrown it. */
-  function setResult(payload: SetPayload | undefined, remoteId: string | null): PushResult {
-    if (payload === undefined) throw new ProviderError('PROTOCOL', 'Shopify productSet: no answer for this product', { retryable: true });
-    if (remoteId !== null && payload.userErrors.some((e) => GONE.test(e.message))) {
-      throw new ProviderError('NOT_FOUND', 'Shopify productSet: the product no longer exists');
-    }
-    throwOnUserErrors('productSet', payload.userErrors);
-    if (payload.product === null) throw new ProviderError('PROTOCOL', 'Shopify productSet returned no product');
-    const variantIds: Record<string, string> = {};
-    for (const v of payload.product.variants.nodes) if (v.sku) variantIds[v.sku] = v.id;
-    return { remoteId: payload.product.id, variantIds };
+  async function upsertProduct(ctx: ConnectionContext, product: PushProduct, remoteId: string | null): Promise<PushResult> {
+    const locationId = productNeedsLocation(product) ? await firstLocation(ctx) : null;
+    const input = toProductSetInput(product, remoteId, locationId);
+    const data = await gql.request<{ productSet: SetPayload }>(ctx, { what: 'productSet', query: Q.PRODUCT_SET.query, variables: { input }, estimatedCost: Q.PRODUCT_SET.cost });
+    return setResult(data.productSet, remoteId);
   }
 
   /** Several products as aliased productSet mutations, as many per document as the 1,000-point limit allows. */
