@@ -139,9 +139,3 @@ export async function setWebhookSubscriptions(db: Queryable, id: string, subs: {
   await db.update(connections).set({ webhookSubscriptions: subs, updatedAt: sql`now()` }).where(eq(connections.id, id));
 }
 
-/** Several connections by internal id, in one query (the push worker's batched read). */
-export async function connectionsByIds(db: Queryable, ids: string[]): Promise<Map<string, ConnectionRow>> {
-  if (ids.length === 0) return new Map();
-  const rows = await db.select().from(connections).where(inArray(connections.id, ids));
-  return new Map(rows.map((r) => [r.id, r]));
-}

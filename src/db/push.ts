@@ -15,7 +15,7 @@ export type TargetRow = typeof pushTargets.$inferSelect;
  * time is mostly round trips, and a busy client sends many pushes at once.
  */
 export async function queuePush(db: Queryable, scope: Scope, productId: string, action: PushAction): Promise<{ jobId: string; connectionIds: string[] } | null> {
-  const [row] = rowsOf<{ job_id: string | null; connection_ids: string[] | null }>(
+  const rows = rowsOf<{ job_id: string; connection_id: string | null }>(
     await db.execute(sql`
       WITH p AS (
         SELECT id FROM products WHERE id = ${productId}::uuid AND tenant_id = ${scope.tenantId}::uuid AND org_id = ${scope.orgId}::uuid
@@ -28,18 +28,15 @@ export async function queuePush(db: Queryable, scope: Scope, productId: string, 
         JOIN connections c ON c.tenant_id = ${scope.tenantId}::uuid AND c.org_id = ${scope.orgId}::uuid AND c.status = 'ACTIVE'
         RETURNING connection_id
       )
-      SELECT (SELECT id FROM j) AS job_id, (SELECT array_agg(connection_id ORDER BY connection_id) FROM tg) AS connection_ids`),
+      SELECT j.id AS job_id, tg.connection_id FROM j LEFT JOIN tg ON true ORDER BY tg.connection_id`),
   );
-  if (!row?.job_id) return null;
-  return { jobId: row.job_id, connectionIds: parseUuidArray(row.connection_ids) };
+  // No row: the product is not the tenant's. One row with no connection: nothing ACTIVE to push to.
+  if (rows.length === 0) return null;
+  return { jobId: rows[0]!.job_id, connectionIds: rows.flatMap((r) => (r.connection_id === null ? [] : [r.connection_id])) };
 }
 
-/** node-postgres gives uuid[] as an array; PGlite may give the text form '{a,b}'. */
-function parseUuidArray(v: string[] | string | null): string[] {
-  if (v === null) return [];
-  if (Array.isArray(v)) return v;
-  return v.replace(/^\{|\}$/g, '').split(',').filter((x) => x.length > 0);
-}
+/** A uuid[] parameter: one bind however many ids (a 10,000-product batch stays one parameter). */
+export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 export interface JobView {
   id: string;
@@ -94,14 +91,6 @@ export async function lockClaimsOf(db: Queryable, connectionIds: readonly string
   await db.execute(sql`SELECT count(pg_advisory_xact_lock(${CLAIM_LOCK_SPACE}, hashtext(s.id))) FROM (SELECT id FROM (VALUES ${list}) AS v(id) ORDER BY id) AS s`);
 }
 
-/** One product × connection: what one provider call pushes. */
-export interface PushPair {
-  productId: string;
-  connectionId: string;
-}
-
-const pairList = (pairs: readonly PushPair[]) => sql.join(pairs.map((p) => sql`(${p.productId}::uuid, ${p.connectionId}::uuid)`), sql`, `);
-
 /**
  * Which of a connection's targets its push task takes: 'single' (single-product pushes; the
  * push-bulk task takes the batch targets) or 'all' (a provider with no bulk path gets its batch
@@ -125,13 +114,15 @@ const inScope = (alias: string, scope: DrainScope) => (scope === 'single' ? sql.
  */
 export async function claimDrainTargets(db: Queryable, connectionId: string, scope: DrainScope, maxProducts: number, leaseSeconds: number): Promise<TargetRow[]> {
   await lockClaimsOf(db, [connectionId]);
-  const rows = rowsOf<Record<string, unknown>>(
-    await db.execute(sql`
-      UPDATE push_targets AS t SET status = 'running', attempts = t.attempts + 1, updated_at = now(),
-        leased_until = now() + make_interval(secs => ${leaseSeconds})
-      WHERE t.connection_id = ${connectionId}::uuid AND t.status IN ('queued', 'running')
-        AND (t.leased_until IS NULL OR t.leased_until <= now())
-        AND t.product_id IN (
+  return db
+    .update(pushTargets)
+    .set({ status: 'running', attempts: sql`${pushTargets.attempts} + 1`, updatedAt: sql`now()`, leasedUntil: sql`now() + make_interval(secs => ${leaseSeconds})` })
+    .where(
+      and(
+        eq(pushTargets.connectionId, connectionId),
+        inArray(pushTargets.status, ['queued', 'running']),
+        sql`(${pushTargets.leasedUntil} IS NULL OR ${pushTargets.leasedUntil} <= now())`,
+        sql`${pushTargets.productId} IN (
           SELECT DISTINCT c.product_id FROM (
             SELECT c.product_id FROM push_targets c
             WHERE c.connection_id = ${connectionId}::uuid AND c.status IN ('queued', 'running') ${inScope('c', scope)}
@@ -139,39 +130,17 @@ export async function claimDrainTargets(db: Queryable, connectionId: string, sco
               AND NOT EXISTS (SELECT 1 FROM push_targets h WHERE h.product_id = c.product_id AND h.connection_id = c.connection_id
                     AND h.status = 'running' AND h.leased_until > now())
             ORDER BY c.created_at, c.id LIMIT ${maxProducts * 4}) AS c
-          LIMIT ${maxProducts})
-      RETURNING t.id, t.job_id, t.batch_id, t.leased_until, t.tenant_id, t.product_id, t.connection_id, t.action, t.status,
-        t.attempts, t.remote_id, t.error, t.remote_status, t.created_at, t.updated_at`),
-  );
-  return rows.map(toTargetRow);
-}
-
-function toTargetRow(r: Record<string, unknown>): TargetRow {
-  const date = (v: unknown) => (v === null || v === undefined ? null : v instanceof Date ? v : new Date(String(v)));
-  return {
-    id: String(r.id),
-    jobId: (r.job_id as string | null) ?? null,
-    batchId: (r.batch_id as string | null) ?? null,
-    leasedUntil: date(r.leased_until),
-    tenantId: String(r.tenant_id),
-    productId: String(r.product_id),
-    connectionId: String(r.connection_id),
-    action: r.action as PushAction,
-    status: r.status as TargetStatus,
-    attempts: Number(r.attempts),
-    remoteId: (r.remote_id as string | null) ?? null,
-    error: (r.error as string | null) ?? null,
-    remoteStatus: (r.remote_status as string | null) ?? null,
-    createdAt: date(r.created_at)!,
-    updatedAt: date(r.updated_at)!,
-  };
+          LIMIT ${maxProducts})`,
+      ),
+    )
+    .returning();
 }
 
 /** Extends the lease of those of `ids` still running (finished ones are left as recorded). */
 export async function renewLeases(db: Queryable, ids: readonly string[], leaseSeconds: number): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(sql`UPDATE push_targets SET leased_until = now() + make_interval(secs => ${leaseSeconds})
-    WHERE id = ANY(${`{${ids.join(',')}}`}::uuid[]) AND status = 'running'`);
+    WHERE id = ANY(${uuidArray(ids)}::uuid[]) AND status = 'running'`);
 }
 
 /**
@@ -190,17 +159,31 @@ export async function nextDrainWakeSeconds(db: Queryable, connectionId: string, 
   return row?.s === null || row?.s === undefined ? null : Math.max(0, Number(row.s));
 }
 
-export async function finishTargets(
-  db: Queryable,
-  ids: string[],
-  status: TargetStatus,
-  fields: { remoteId?: string | null; error?: string | null; remoteStatus?: string | null },
-): Promise<void> {
-  if (ids.length === 0) return;
-  await db
-    .update(pushTargets)
-    .set({ status, updatedAt: new Date(), ...(fields.remoteId !== undefined ? { remoteId: fields.remoteId } : {}), ...(fields.error !== undefined ? { error: fields.error } : {}), ...(fields.remoteStatus !== undefined ? { remoteStatus: fields.remoteStatus } : {}) })
-    .where(inArray(pushTargets.id, ids));
+/** A target's recorded outcome (finishTargets). */
+export interface TargetFinish {
+  id: string;
+  status: TargetStatus;
+  remoteId: string | null;
+  error: string | null;
+  remoteStatus: string | null;
+  /** Retry backoff: the target stays leased this long, then a push task (or push-bulk task) may claim it again. */
+  retryInMs: number | null;
+}
+
+export function targetFinish(id: string, status: TargetStatus, f: Partial<Omit<TargetFinish, 'id' | 'status'>> = {}): TargetFinish {
+  return { id, status, remoteId: f.remoteId ?? null, error: f.error ?? null, remoteStatus: f.remoteStatus ?? null, retryInMs: f.retryInMs ?? null };
+}
+
+/** Records many targets' outcomes (single-product and bulk pushes alike) in one statement. */
+export async function finishTargets(db: Queryable, rows: readonly TargetFinish[]): Promise<void> {
+  if (rows.length === 0) return;
+  const json = JSON.stringify(rows.map((r) => ({ id: r.id, status: r.status, remote_id: r.remoteId, error: r.error, remote_status: r.remoteStatus, retry_ms: r.retryInMs })));
+  await db.execute(sql`
+    UPDATE push_targets t SET status = v.status, remote_id = coalesce(v.remote_id, t.remote_id), error = v.error,
+      remote_status = v.remote_status, updated_at = now(),
+      leased_until = CASE WHEN v.retry_ms IS NULL THEN NULL ELSE now() + make_interval(secs => v.retry_ms / 1000.0) END
+    FROM jsonb_to_recordset(${json}::jsonb) AS v(id uuid, status text, remote_id text, error text, remote_status text, retry_ms float8)
+    WHERE t.id = v.id`);
 }
 
 /** The newest claimed target decides the action (a DELETE after an UPSERT wins, and vice versa). */
@@ -216,16 +199,6 @@ export async function getLink(db: Queryable, productId: string, connectionId: st
     .from(productLinks)
     .where(and(eq(productLinks.productId, productId), eq(productLinks.connectionId, connectionId)));
   return r ?? null;
-}
-
-/** The links of several product × connection pairs, in one query, keyed `${productId}:${connectionId}`. */
-export async function getLinks(db: Queryable, pairs: readonly PushPair[]): Promise<Map<string, LinkRow>> {
-  if (pairs.length === 0) return new Map();
-  const rows = await db
-    .select()
-    .from(productLinks)
-    .where(sql`(${productLinks.productId}, ${productLinks.connectionId}) IN (${pairList(pairs)})`);
-  return new Map(rows.map((r) => [`${r.productId}:${r.connectionId}`, r]));
 }
 
 export interface NewLink {

@@ -5,12 +5,10 @@ import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { pushBatches, type pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
-import { lockClaimsOf, type PushAction, type TargetStatus } from './push.ts';
+import { lockClaimsOf, uuidArray, type PushAction, type TargetStatus } from './push.ts';
 
 export type BatchOrigin = 'api' | 'initial-sync';
 export type TargetRowLite = Pick<typeof pushTargets.$inferSelect, 'id' | 'productId' | 'attempts' | 'action'>;
-
-const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
 
 /**
  * The tenant's products among `productIds` (or all of them), not deleted: what a batch may
@@ -126,28 +124,6 @@ export async function nextBulkWakeSeconds(db: Queryable, connectionId: string): 
       WHERE connection_id = ${connectionId}::uuid AND batch_id IS NOT NULL AND status IN ('queued', 'running')`),
   );
   return row?.s === null || row?.s === undefined ? null : Math.max(0, Number(row.s));
-}
-
-export interface TargetFinish {
-  id: string;
-  status: TargetStatus;
-  remoteId: string | null;
-  error: string | null;
-  remoteStatus: string | null;
-  /** Retry backoff: the target stays leased this long, then any push-bulk task may claim it. */
-  retryInMs: number | null;
-}
-
-/** Records many targets' outcomes in one statement. */
-export async function finishBulkTargets(db: Queryable, rows: readonly TargetFinish[]): Promise<void> {
-  if (rows.length === 0) return;
-  const json = JSON.stringify(rows.map((r) => ({ id: r.id, status: r.status, remote_id: r.remoteId, error: r.error, remote_status: r.remoteStatus, retry_ms: r.retryInMs })));
-  await db.execute(sql`
-    UPDATE push_targets t SET status = v.status, remote_id = coalesce(v.remote_id, t.remote_id), error = v.error,
-      remote_status = v.remote_status, updated_at = now(),
-      leased_until = CASE WHEN v.retry_ms IS NULL THEN NULL ELSE now() + make_interval(secs => v.retry_ms / 1000.0) END
-    FROM jsonb_to_recordset(${json}::jsonb) AS v(id uuid, status text, remote_id text, error text, remote_status text, retry_ms float8)
-    WHERE t.id = v.id`);
 }
 
 /** Products among `productIds` with single-product push targets of this connection still queued. */

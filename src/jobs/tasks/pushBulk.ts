@@ -9,14 +9,13 @@
 import { withTenant } from '../../db/client.ts';
 import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProducts } from '../../db/products.ts';
+import { finishTargets, targetFinish, type TargetFinish } from '../../db/push.ts';
 import {
   claimBulkTargets,
-  finishBulkTargets,
   linksFor,
   nextBulkWakeSeconds,
   upsertLinks,
   waitingSinglePushes,
-  type TargetFinish,
   type TargetRowLite,
 } from '../../db/pushBatches.ts';
 import { failAll, nextForTarget } from '../../domain/pushOutcome.ts';
@@ -46,7 +45,7 @@ export const pushBulk: Task<'push-bulk'> = async (deps, data, tctx) => {
     for (;;) {
       const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimBulkTargets(tx, conn.id, 5000, 60));
       if (claimed.length === 0) return;
-      await withTenant(deps.db, conn.tenantId, (tx) => finishBulkTargets(tx, claimed.map((t) => finish(t.id, 'failed', { error }))));
+      await withTenant(deps.db, conn.tenantId, (tx) => finishTargets(tx, claimed.map((t) => targetFinish(t.id, 'failed', { error }))));
     }
   }
   const facts = connector.facts.bulkPush;
@@ -78,9 +77,6 @@ export const pushBulk: Task<'push-bulk'> = async (deps, data, tctx) => {
   log.info({ targets: pushed, nextWakeSeconds: wake }, 'bulk push pass finished');
 };
 
-function finish(id: string, status: TargetFinish['status'], f: Partial<Omit<TargetFinish, 'id' | 'status'>>): TargetFinish {
-  return { id, status, remoteId: f.remoteId ?? null, error: f.error ?? null, remoteStatus: f.remoteStatus ?? null, retryInMs: f.retryInMs ?? null };
-}
 
 async function pushChunk(deps: Deps, conn: ConnectionRow, connector: Connector, bulkUpsert: NonNullable<Connector['bulkUpsert']>, claimed: TargetRowLite[]): Promise<void> {
   const log = deps.log.child({ task: 'push-bulk', connectionId: conn.connectionId, provider: conn.provider });
@@ -127,17 +123,17 @@ async function pushChunk(deps: Deps, conn: ConnectionRow, connector: Connector, 
     const outcome = outcomes.get(t.productId) ?? { productId: t.productId, ok: false as const, error: new ProviderError('PROTOCOL', 'No outcome for this product', { retryable: true }) };
     const next = nextForTarget(policy, t.attempts, outcome);
     if (next.kind === 'succeeded') {
-      finishes.push(finish(t.id, 'succeeded', { remoteId: next.remoteId, remoteStatus: next.detail }));
+      finishes.push(targetFinish(t.id, 'succeeded', { remoteId: next.remoteId, remoteStatus: next.detail }));
       links.push({ productId: t.productId, remoteId: next.remoteId, variantIds: next.variantIds, pushedVersion: versions.get(t.productId) ?? null });
-    } else if (next.kind === 'retry') finishes.push(finish(t.id, 'queued', { error: next.error, retryInMs: chunkDelay }));
-    else finishes.push(finish(t.id, next.kind, { error: next.error }));
+    } else if (next.kind === 'retry') finishes.push(targetFinish(t.id, 'queued', { error: next.error, retryInMs: chunkDelay }));
+    else finishes.push(targetFinish(t.id, next.kind, { error: next.error }));
   }
   // Batches only upsert (the endpoint refuses DELETE); a DELETE target here is a bug, not a retry.
-  for (const t of deletes) finishes.push(finish(t.id, 'failed', { error: 'Bulk pushes do not delete; use POST /unified/sync/push/product' }));
+  for (const t of deletes) finishes.push(targetFinish(t.id, 'failed', { error: 'Bulk pushes do not delete; use POST /unified/sync/push/product' }));
   await withTenant(deps.db, conn.tenantId, async (tx) => {
     const unique = new Map(links.map((l) => [l.productId, l]));
     await upsertLinks(tx, conn.tenantId, conn.id, [...unique.values()]);
-    await finishBulkTargets(tx, finishes);
+    await finishTargets(tx, finishes);
     // Single-product pushes of these products that arrived while the bulk call held them waited
     // (db/push.ts claimDrainTargets): the connection's push task now takes them, after this outcome.
     if ((await waitingSinglePushes(tx, conn.id, productIds)).length > 0) {

@@ -22,10 +22,21 @@
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
-import { claimDrainTargets, deleteLink, getLinks, latestAction, nextDrainWakeSeconds, renewLeases, type DrainScope, type LinkRow, type TargetRow } from '../../db/push.ts';
-import { finishBulkTargets, upsertLinks, type TargetFinish } from '../../db/pushBatches.ts';
+import {
+  claimDrainTargets,
+  deleteLink,
+  finishTargets,
+  latestAction,
+  nextDrainWakeSeconds,
+  renewLeases,
+  targetFinish,
+  type DrainScope,
+  type TargetFinish,
+  type TargetRow,
+} from '../../db/push.ts';
+import { linksFor, upsertLinks } from '../../db/pushBatches.ts';
 import { toPushProduct, type Product } from '../../domain/product.ts';
-import { decideRetry, type RetryDecision } from '../../domain/retry.ts';
+import { nextForTarget, type TargetNext } from '../../domain/pushOutcome.ts';
 import type { Deps } from '../../deps.ts';
 import { KeyedGroupCommit } from '../../lib/groupCommit.ts';
 import type { Logger } from '../../lib/logger.ts';
@@ -61,7 +72,8 @@ interface Claimed {
   productId: string;
   targets: TargetRow[];
   product: Product | null;
-  link: LinkRow | null;
+  /** The remote id this product is linked to on the connection, if it was pushed before. */
+  remoteId: string | null;
 }
 
 interface Recorded {
@@ -72,7 +84,8 @@ interface Recorded {
   outcome: Outcome;
 }
 
-type Next = RetryDecision | { kind: 'succeeded' };
+/** What became of a push: its outcome recorded (for a failure, with the retry policy's verdict). */
+type Next = { kind: 'succeeded' } | Exclude<TargetNext, { kind: 'succeeded' }>;
 type NewLinkRow = Parameters<typeof upsertLinks>[3][number];
 
 /** One batcher per process (per Deps), keyed by tenant: the records of one tenant that come back together share a transaction. */
@@ -98,7 +111,7 @@ export const pushTask: Task<'push-task'> = async (deps, data, tctx) => {
     for (;;) {
       const claimed = await withTenant(deps.db, conn.tenantId, (tx) => claimDrainTargets(tx, conn.id, scope, 500, 60));
       if (claimed.length === 0) return;
-      await withTenant(deps.db, conn.tenantId, (tx) => finishBulkTargets(tx, claimed.map((t) => finish(t.id, 'failed', { error }))));
+      await withTenant(deps.db, conn.tenantId, (tx) => finishTargets(tx, claimed.map((t) => targetFinish(t.id, 'failed', { error }))));
     }
   }
   const ctx = createConnectionContext(deps, connector, conn);
@@ -132,7 +145,7 @@ export const pushTask: Task<'push-task'> = async (deps, data, tctx) => {
  * under the connection's key, a wake an hour away (a dead task's lease, a long Retry-After) would
  * hold the slot and swallow every push and every earlier retry until then.
  */
-export function wakeKey(connectionId: string, startAfterSeconds: number): string {
+function wakeKey(connectionId: string, startAfterSeconds: number): string {
   return startAfterSeconds <= 0 ? connectionId : `${connectionId}@${Math.ceil(Date.now() / 1000 + startAfterSeconds)}`;
 }
 
@@ -144,14 +157,14 @@ async function claimChunk(tx: Tx, conn: ConnectionRow, scope: DrainScope): Promi
   for (const t of targets) byProduct.set(t.productId, [...(byProduct.get(t.productId) ?? []), t]);
   const ids = [...byProduct.keys()];
   const products = await getProductsByIds(tx, conn.tenantId, ids);
-  const links = await getLinks(tx, ids.map((productId) => ({ productId, connectionId: conn.id })));
+  const links = await linksFor(tx, conn.id, ids);
   return ids.map((productId) => {
     const product = products.get(productId);
     return {
       productId,
       targets: byProduct.get(productId)!,
       product: product && product.orgId === conn.orgId ? product : null,
-      link: links.get(`${productId}:${conn.id}`) ?? null,
+      remoteId: links.get(productId) ?? null,
     };
   });
 }
@@ -236,7 +249,7 @@ async function pushTogether(connector: Connector, ctx: ConnectionContext, log: L
   // As in pushOne: a product an earlier attempt may have created is looked up by SKU first.
   await Promise.all(
     claimed.map(async (c) => {
-      if (c.link) known.set(c.productId, c.link.remoteId);
+      if (c.remoteId !== null) known.set(c.productId, c.remoteId);
       else if (attemptOf(c) > 1) {
         try {
           const found = await connector.findRemoteProduct(ctx, c.product!.variants.map((v) => v.sku));
@@ -269,18 +282,18 @@ function failure(log: Logger, productId: string, err: unknown): Outcome {
 
 /** Step 2 for one product: the provider call, its failure as a value. */
 async function pushOne(connector: Connector, ctx: ConnectionContext, log: Logger, claimed: Claimed, action: 'UPSERT' | 'DELETE', attempt: number): Promise<Outcome> {
-  const { product, link } = claimed;
+  const { product, remoteId } = claimed;
   try {
     if (action === 'UPSERT') {
       if (!product || product.deletedAt) throw new ProviderError('VALIDATION', 'Product was deleted; push DELETE instead');
       // A previous attempt may have created the product and died before recording it:
       // look it up by SKU before creating it again.
-      const known = link?.remoteId ?? (attempt > 1 ? await connector.findRemoteProduct(ctx, product.variants.map((v) => v.sku)) : null);
+      const known = remoteId ?? (attempt > 1 ? await connector.findRemoteProduct(ctx, product.variants.map((v) => v.sku)) : null);
       const res = await connector.upsertProduct(ctx, toPushProduct(product), known);
       return { ok: true, remoteId: res.remoteId, variantIds: res.variantIds, detail: res.detail ?? null };
     }
     const skus = product?.variants.map((v) => v.sku) ?? [];
-    const known = link?.remoteId ?? (skus.length ? await connector.findRemoteProduct(ctx, skus) : null);
+    const known = remoteId ?? (skus.length ? await connector.findRemoteProduct(ctx, skus) : null);
     if (known) await connector.deleteProduct(ctx, known);
     return { ok: true, remoteId: known, variantIds: {}, detail: null };
   } catch (err) {
@@ -300,16 +313,6 @@ function logOutcome(log: Logger, claimed: Claimed, action: 'UPSERT' | 'DELETE', 
   log.warn({ ...fields, code, retryable, message, retryAfterMs, next: next.kind, ...(next.kind === 'retry' ? { retryInMs: next.delayMs } : {}) }, 'push failed');
 }
 
-function finish(id: string, status: TargetFinish['status'], f: Partial<Omit<TargetFinish, 'id' | 'status'>>): TargetFinish {
-  return { id, status, remoteId: f.remoteId ?? null, error: f.error ?? null, remoteStatus: f.remoteStatus ?? null, retryInMs: f.retryInMs ?? null };
-}
-
-/** What a failed push becomes: re-authorization needed (failed), a retry after a backoff, or failed/dead. */
-function decide(deps: Deps, attempt: number, err: ProviderError): RetryDecision {
-  if (err.code === 'INVALID_GRANT') return { kind: 'failed' };
-  return decideRetry(deps.config.pushRetry, attempt, err);
-}
-
 /**
  * Step 3 for the outcomes of one tenant that came back together: the links of the upserts in
  * one statement, every target's new state in another (a retry stays leased until its backoff
@@ -325,20 +328,21 @@ async function recordAll(tx: Tx, deps: Deps, tenantId: string, items: Recorded[]
       if (action === 'UPSERT' && outcome.remoteId) {
         links.set(`${claimed.productId}:${connectionId}`, { connectionId, productId: claimed.productId, remoteId: outcome.remoteId, variantIds: outcome.variantIds, pushedVersion: claimed.product?.version ?? null });
       } else if (action === 'DELETE') await deleteLink(tx, claimed.productId, connectionId);
-      for (const id of ids) finishes.push(finish(id, 'succeeded', { remoteId: outcome.remoteId, remoteStatus: outcome.detail }));
+      for (const id of ids) finishes.push(targetFinish(id, 'succeeded', { remoteId: outcome.remoteId, remoteStatus: outcome.detail }));
       out.push({ kind: 'succeeded' });
       continue;
     }
-    const next = decide(deps, attempt, outcome.error);
-    const error = outcome.error.code === 'INVALID_GRANT' ? 'Connection needs to be authorized again (REAUTH_REQUIRED)' : `${outcome.error.code}: ${outcome.error.message}`.slice(0, 1000);
+    // The same rules as a bulk push's targets: re-authorization needed fails, the rest per the retry policy.
+    const next = nextForTarget(deps.config.pushRetry, attempt, { productId: claimed.productId, ok: false, error: outcome.error });
+    if (next.kind === 'succeeded') throw new Error('unreachable: a failed outcome never succeeds');
     for (const id of ids) {
-      finishes.push(next.kind === 'retry' ? finish(id, 'queued', { error, retryInMs: next.delayMs }) : finish(id, next.kind, { error }));
+      finishes.push(next.kind === 'retry' ? targetFinish(id, 'queued', { error: next.error, retryInMs: next.delayMs }) : targetFinish(id, next.kind, { error: next.error }));
     }
     out.push(next);
   }
   const byConnection = new Map<string, NewLinkRow[]>();
   for (const l of links.values()) byConnection.set(l.connectionId, [...(byConnection.get(l.connectionId) ?? []), l]);
   for (const [connectionId, rows] of byConnection) await upsertLinks(tx, tenantId, connectionId, rows);
-  await finishBulkTargets(tx, finishes);
+  await finishTargets(tx, finishes);
   return out;
 }
