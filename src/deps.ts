@@ -5,7 +5,7 @@ import { openDatabase, migrateDatabase, rowsOf, type Database, type Db } from '.
 import { ConnectionCache } from './db/connectionCache.ts';
 import { connectionByPublicId, onConnectionStatusChange } from './db/connections.ts';
 import type { TokenVerifier } from './http/auth.ts';
-import { createTokenVerifier } from './http/auth.ts';
+import { createTokenVerifier, rememberVerified } from './http/auth.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { outboxBacklog } from './db/outbox.ts';
 import { OutboxBatcher } from './db/outboxBatcher.ts';
@@ -86,7 +86,7 @@ export async function createDeps(config: Config, opts: CreateDepsOptions = {}): 
     providers: createProviderRegistry(config.providers, opts.providerOverrides ?? {}),
     cipher: new CredentialCipher(config.encryptionKeys),
     metrics,
-    verifier: createTokenVerifier(config.auth),
+    verifier: rememberVerified(createTokenVerifier(config.auth)),
     outbox: new OutboxBatcher(db),
     caches: { tenants: new Set(), connections: connectionCache },
   };

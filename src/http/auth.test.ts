@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { randomUUID } from 'node:crypto';
 import { exportJWK, exportSPKI, generateKeyPair, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authenticate, createTokenVerifier, mintDevToken, requireRole } from './auth.ts';
+import { authenticate, CLOCK_TOLERANCE_SECONDS, createTokenVerifier, mintDevToken, rememberVerified, requireRole, type TokenVerifier } from './auth.ts';
 import { ApiError } from './errors.ts';
 
 const secret = new TextEncoder().encode('unit-test-secret-0123456789abcdef0123');
@@ -108,5 +108,72 @@ describe('JWKS production tokens', () => {
     expect(await statusOf(authenticate(verifier, headersFor(confused)))).toBe(401);
     const none = new UnsecuredJWT({ tenant_id: tenant, org_id: org }).setIssuer('https://idp.example').setAudience('synq').setExpirationTime('5m').encode();
     expect(await statusOf(authenticate(verifier, headersFor(none)))).toBe(401);
+  });
+});
+
+describe('rememberVerified', () => {
+  // A counting inner verifier: what reaches it is what the cache did not answer.
+  const real = createTokenVerifier({ mode: 'dev-secret', secret, issuer: 'synq-dev', audience: 'synq' });
+  function setup(opts: { ttlMs?: number; max?: number } = {}) {
+    let clock = Date.now();
+    const calls: string[] = [];
+    const inner: TokenVerifier = { verify: (t) => (calls.push(t), real.verify(t)) };
+    const v = rememberVerified(inner, { ...opts, now: () => clock });
+    return { v, calls, advance: (ms: number) => (clock += ms) };
+  }
+  const mint = (ttl = '5m', tenantId = tenant) =>
+    mintDevToken(secret, { tenantId, orgId: org, role: 'EDITOR', sub: 'u1', ttl, issuer: 'synq-dev', audience: 'synq' });
+
+  it('verifies a token once, then answers it from memory until the TTL ends', async () => {
+    const { v, calls, advance } = setup({ ttlMs: 60_000 });
+    const token = await mint();
+    const first = await v.verify(token);
+    expect(await v.verify(token)).toBe(first);
+    advance(59_000);
+    await v.verify(token);
+    expect(calls).toHaveLength(1);
+    advance(2_000);
+    await v.verify(token);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('keeps each token apart: another token, even for another tenant, is verified on its own', async () => {
+    const { v, calls } = setup();
+    const a = await mint('5m', tenant);
+    const b = await mint('5m', randomUUID());
+    expect((await v.verify(a)).tenant_id).toBe(tenant);
+    expect((await v.verify(b)).tenant_id).not.toBe(tenant);
+    expect(calls).toEqual([a, b]);
+  });
+
+  it('never serves a token past its exp (plus the clock tolerance), however long the TTL', async () => {
+    const { v, calls, advance } = setup({ ttlMs: 3_600_000 });
+    const token = await mint('10s');
+    await v.verify(token);
+    advance((10 + CLOCK_TOLERANCE_SECONDS + 1) * 1000);
+    // The inner verifier sees it again, and jose (on the real clock) still takes it: what matters
+    // here is that the cache asked, not what the real clock says.
+    await v.verify(token).catch(() => undefined);
+    expect(calls).toHaveLength(2);
+  });
+
+  it('does not remember a refused token, and a tampered copy of a remembered one is checked and refused', async () => {
+    const { v, calls } = setup();
+    const token = await mint();
+    await v.verify(token);
+    const [h, p, sig] = token.split('.');
+    // A character in the middle of the signature: every one of its bits is signature data.
+    const mid = sig!.length >> 1;
+    const tampered = `${h}.${p}.${sig!.slice(0, mid)}${sig![mid] === 'A' ? 'B' : 'A'}${sig!.slice(mid + 1)}`;
+    await expect(v.verify(tampered)).rejects.toThrow();
+    await expect(v.verify(tampered)).rejects.toThrow();
+    expect(calls.filter((t) => t === tampered)).toHaveLength(2);
+  });
+
+  it('holds at most `max` tokens, forgetting the oldest', async () => {
+    const { v, calls } = setup({ max: 2 });
+    const [a, b, c] = [await mint('5m'), await mint('6m'), await mint('7m')];
+    for (const t of [a, b, c, b, c, a]) await v.verify(t!);
+    expect(calls).toEqual([a, b, c, a]);
   });
 });
