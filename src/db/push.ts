@@ -1,4 +1,5 @@
 // Push jobs (one per API call) and their targets (one per connection).
+import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { connections, productLinks, pushJobs, pushTargets } from './schema.ts';
@@ -8,32 +9,61 @@ export type TargetStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'dead
 export type PushAction = 'UPSERT' | 'DELETE';
 export type TargetRow = typeof pushTargets.$inferSelect;
 
+/** One push as the route asks for it. */
+export interface PushRequest {
+  productId: string;
+  action: PushAction;
+}
+
+/** A push that was queued: its job and the connections it targets (none when nothing is ACTIVE). */
+export interface QueuedPush {
+  jobId: string;
+  connectionIds: string[];
+}
+
 /**
- * A single-product push in one statement: checks the product (a soft-deleted one only for a
- * DELETE), creates the push job and one target per ACTIVE connection of the tenant's org.
- * Null when the product is not the tenant's. One round trip instead of five: the push route's
- * time is mostly round trips, and a busy client sends many pushes at once.
+ * Several pushes of one tenant and org in one statement: checks each product (a soft-deleted
+ * one only for a DELETE), creates its push job and one target per ACTIVE connection of the
+ * org. Null for a push whose product is not the tenant's. Job ids are made here, so each answer
+ * finds its own row even when one product is pushed twice. The caller keeps a product to one
+ * push per call: which of two pushes of a product is the later one is read from the targets'
+ * seq (latestAction), and the order of rows within one INSERT is not the order of the input.
  */
-export async function queuePush(db: Queryable, scope: Scope, productId: string, action: PushAction): Promise<{ jobId: string; connectionIds: string[] } | null> {
+export async function queuePushes(db: Queryable, scope: Scope, pushes: readonly PushRequest[]): Promise<(QueuedPush | null)[]> {
+  const jobIds = pushes.map(() => randomUUID());
   const rows = rowsOf<{ job_id: string; connection_id: string | null }>(
     await db.execute(sql`
-      WITH p AS (
-        SELECT id FROM products WHERE id = ${productId}::uuid AND tenant_id = ${scope.tenantId}::uuid AND org_id = ${scope.orgId}::uuid
-          ${action === 'DELETE' ? sql`` : sql`AND deleted_at IS NULL`}
+      WITH input AS (
+        SELECT * FROM unnest(${uuidArray(jobIds)}::uuid[], ${uuidArray(pushes.map((p) => p.productId))}::uuid[], ${wordArray(pushes.map((p) => p.action))}::text[])
+          AS i(job_id, product_id, action)
       ), j AS (
-        INSERT INTO push_jobs (tenant_id, org_id, product_id, action) SELECT ${scope.tenantId}::uuid, ${scope.orgId}::uuid, p.id, ${action} FROM p RETURNING id
+        INSERT INTO push_jobs (id, tenant_id, org_id, product_id, action)
+        SELECT i.job_id, ${scope.tenantId}::uuid, ${scope.orgId}::uuid, i.product_id, i.action FROM input i
+        JOIN products p ON p.id = i.product_id AND p.tenant_id = ${scope.tenantId}::uuid AND p.org_id = ${scope.orgId}::uuid
+          AND (i.action = 'DELETE' OR p.deleted_at IS NULL)
+        RETURNING id, product_id, action
       ), tg AS (
         INSERT INTO push_targets (job_id, tenant_id, product_id, connection_id, action)
-        SELECT j.id, ${scope.tenantId}::uuid, ${productId}::uuid, c.id, ${action} FROM j
+        SELECT j.id, ${scope.tenantId}::uuid, j.product_id, c.id, j.action FROM j
         JOIN connections c ON c.tenant_id = ${scope.tenantId}::uuid AND c.org_id = ${scope.orgId}::uuid AND c.status = 'ACTIVE'
-        RETURNING connection_id
+        RETURNING job_id, connection_id
       )
-      SELECT j.id AS job_id, tg.connection_id FROM j LEFT JOIN tg ON true ORDER BY tg.connection_id`),
+      SELECT j.id AS job_id, tg.connection_id FROM j LEFT JOIN tg ON tg.job_id = j.id ORDER BY tg.connection_id`),
   );
-  // No row: the product is not the tenant's. One row with no connection: nothing ACTIVE to push to.
-  if (rows.length === 0) return null;
-  return { jobId: rows[0]!.job_id, connectionIds: rows.flatMap((r) => (r.connection_id === null ? [] : [r.connection_id])) };
+  const byJob = new Map<string, string[]>();
+  for (const r of rows) {
+    const conns = byJob.get(r.job_id) ?? [];
+    if (r.connection_id !== null) conns.push(r.connection_id);
+    byJob.set(r.job_id, conns);
+  }
+  return jobIds.map((jobId) => {
+    const connectionIds = byJob.get(jobId);
+    return connectionIds ? { jobId, connectionIds } : null;
+  });
 }
+
+/** A text[] parameter of plain words (no quotes, commas, braces or spaces to escape). */
+const wordArray = (words: readonly string[]) => `{${words.join(',')}}`;
 
 /** A uuid[] parameter: one bind however many ids (a 10,000-product batch stays one parameter). */
 export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
@@ -188,7 +218,7 @@ export async function finishTargets(db: Queryable, rows: readonly TargetFinish[]
 
 /** The newest claimed target decides the action (a DELETE after an UPSERT wins, and vice versa). */
 export function latestAction(targets: TargetRow[]): PushAction {
-  return [...targets].sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (b.id < a.id ? -1 : 1))[0]!.action;
+  return targets.reduce((latest, t) => (t.seq > latest.seq ? t : latest)).action;
 }
 
 export type LinkRow = typeof productLinks.$inferSelect;

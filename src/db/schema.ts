@@ -188,6 +188,9 @@ export const pushTargets = pgTable(
     remoteStatus: text('remote_status'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
+    // Insertion order: which of two pushes of a product is the later one (latestAction). created_at
+    // cannot tell: rows of one transaction share it, and it reaches the code in milliseconds.
+    seq: bigint('seq', { mode: 'number' }).generatedAlwaysAsIdentity(),
   },
   (t) => [
     index('push_targets_job_idx').on(t.jobId),

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, withTenant } from '../../src/db/client.ts';
 import { connectionByPublicId } from '../../src/db/connections.ts';
 import { insertProduct, type NewProduct } from '../../src/db/products.ts';
-import { claimDrainTargets, queuePush } from '../../src/db/push.ts';
+import { claimDrainTargets, queuePushes } from '../../src/db/push.ts';
 import { claimBulkTargets, createBatch, waitingSinglePushes } from '../../src/db/pushBatches.ts';
 import { startWooCommerceFake, type WooCommerceFake } from '../../src/providers/woocommerce/fake/index.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
@@ -144,7 +144,7 @@ describe('bulk push (WooCommerce products/batch)', () => {
     const held = await withTenant(svc.deps.db, t.tenantId, (tx) => claimBulkTargets(tx, conn.id, 10, 60));
     expect(held).toHaveLength(1);
     // A single-product push of the same pair arriving now waits for the bulk call, and is handed over after it.
-    await withTenant(svc.deps.db, t.tenantId, (tx) => queuePush(tx, t, id!, 'DELETE'));
+    await withTenant(svc.deps.db, t.tenantId, (tx) => queuePushes(tx, t, [{ productId: id!, action: 'DELETE' }]));
     expect(await withTenant(svc.deps.db, t.tenantId, (tx) => claimDrainTargets(tx, conn.id, 'single', 10, 60))).toHaveLength(0);
     expect(await withTenant(svc.deps.db, t.tenantId, (tx) => waitingSinglePushes(tx, conn.id, [id!]))).toEqual([id]);
     expect(await withTenant(svc.deps.db, t.tenantId, (tx) => claimBulkTargets(tx, conn.id, 10, 60))).toHaveLength(0);

@@ -1,8 +1,8 @@
 // POST /unified/sync/push/product: one push job, one target per ACTIVE connection, and each
 // connection's push task queued (one INSERT for all) — all committed together, so a 202 means queued.
+// Concurrent pushes of one tenant share that transaction (jobs/pushIntake.ts).
 import { Type } from '@sinclair/typebox';
-import { withTenant } from '../../../db/client.ts';
-import { queuePush } from '../../../db/push.ts';
+import { queuePush } from '../../../jobs/pushIntake.ts';
 import type { RouteModule } from '../../app.ts';
 import { notFound } from '../../errors.ts';
 import { errorResponses, tenantSecurity, Uuid } from '../common.ts';
@@ -26,20 +26,11 @@ export const pushProduct: RouteModule = (app, deps) => {
     },
     async (req, reply) => {
       const { productId, action } = req.body;
-      const jobId = await withTenant(deps.db, req.auth.tenantId, async (tx) => {
-        // A soft-deleted product can still be removed remotely, but not upserted.
-        const queued = await queuePush(tx, req.auth, productId, action);
-        if (!queued) throw notFound('Product');
-        // Each connection's push task, in one INSERT. One task per connection drains whatever
-        // is queued for it (jobs/tasks/pushTask.ts); while one waits, this adds nothing.
-        await deps.queue.sendMany(
-          tx,
-          'push-task',
-          queued.connectionIds.map((connectionId) => ({ tenantId: req.auth.tenantId, connectionId })),
-          (d) => d.connectionId,
-        );
-        return queued.jobId;
-      });
+      // Committed, with the other pushes of this tenant that arrived at the same moment, before it answers.
+      const queued = await queuePush(deps, req.auth, { productId, action });
+      // A soft-deleted product can still be removed remotely, but not upserted.
+      if (!queued) throw notFound('Product');
+      const jobId = queued.jobId;
       return reply.status(202).send({ status: 'queued' as const, job_id: jobId });
     },
   );
