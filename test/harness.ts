@@ -7,13 +7,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
+import { sql } from 'drizzle-orm';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { loadConfig, type Config } from '../src/config.ts';
+import { insertConnection } from '../src/db/connections.ts';
 import { createDeps, type Deps } from '../src/deps.ts';
 import { buildApp, type App } from '../src/http/app.ts';
 import { mintDevToken, type Role } from '../src/http/auth.ts';
 import { startWorker, type Worker } from '../src/jobs/worker.ts';
+import { sealCredentials } from '../src/providers/connectionContext.ts';
 import type { ProviderModule } from '../src/providers/descriptor.ts';
 import type { Connector, ProviderId } from '../src/providers/types.ts';
 import { captureLogLine, registerConfigSecrets, registerSecret, watchSealedCredentials } from './logCapture.ts';
@@ -164,4 +167,25 @@ export async function startService(opts: ServiceOptions = {}): Promise<TestServi
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A Shopify connection written straight to the database (no OAuth dance), for tests of what
+ * happens after a connection exists: the tenant row, sealed credentials, the given status.
+ * Returns the connection's internal id.
+ */
+export async function insertShopifyConnection(svc: TestService, t: TestTenant, status: 'ACTIVE' | 'DISCONNECTED' = 'ACTIVE'): Promise<string> {
+  await svc.deps.db.execute(sql`INSERT INTO tenants (id, org_id) VALUES (${t.tenantId}, ${t.orgId}) ON CONFLICT DO NOTHING`);
+  const connectionId = `conn_t${randomUUID().replace(/-/g, '').slice(0, 16)}`;
+  const row = await insertConnection(svc.deps.db, {
+    connectionId,
+    tenantId: t.tenantId,
+    orgId: t.orgId,
+    provider: 'shopify',
+    category: 'commerce',
+    status,
+    account: `${connectionId}.myshopify.com`,
+    credentials: sealCredentials(svc.deps, { tenantId: t.tenantId, connectionId }, { accessToken: 'shpat_test' }),
+  });
+  return row.id;
 }

@@ -5,11 +5,9 @@ import { randomUUID } from 'node:crypto';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rowsOf, withTenant } from '../db/client.ts';
-import { insertConnection } from '../db/connections.ts';
 import { latestAction, type TargetRow } from '../db/push.ts';
 import { pushTargets } from '../db/schema.ts';
-import { sealCredentials } from '../providers/connectionContext.ts';
-import { newTenant, startService, type TestService, type TestTenant } from '../../test/harness.ts';
+import { insertShopifyConnection, newTenant, startService, type TestService, type TestTenant } from '../../test/harness.ts';
 import { intakeFlushSizes, queuePush } from './pushIntake.ts';
 
 let svc: TestService;
@@ -20,21 +18,7 @@ afterAll(async () => {
   await svc?.close();
 });
 
-async function shop(t: TestTenant, status: 'ACTIVE' | 'DISCONNECTED' = 'ACTIVE'): Promise<string> {
-  await svc.deps.db.execute(sql`INSERT INTO tenants (id, org_id) VALUES (${t.tenantId}, ${t.orgId}) ON CONFLICT DO NOTHING`);
-  const connectionId = `conn_pi${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const row = await insertConnection(svc.deps.db, {
-    connectionId,
-    tenantId: t.tenantId,
-    orgId: t.orgId,
-    provider: 'shopify',
-    category: 'commerce',
-    status,
-    account: `${connectionId}.myshopify.com`,
-    credentials: sealCredentials(svc.deps, { tenantId: t.tenantId, connectionId }, { accessToken: 'shpat_test' }),
-  });
-  return row.id;
-}
+const shop = (t: TestTenant, status?: 'ACTIVE' | 'DISCONNECTED') => insertShopifyConnection(svc, t, status);
 
 async function products(t: TestTenant, n: number): Promise<string[]> {
   const headers = await svc.headers(t);

@@ -6,10 +6,8 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { rowsOf, withTenant } from '../../db/client.ts';
-import { insertConnection } from '../../db/connections.ts';
-import { sealCredentials } from '../../providers/connectionContext.ts';
 import { ProviderError, type Connector, type PushProduct } from '../../providers/types.ts';
-import { newTenant, startService, type TestService, type TestTenant } from '../../../test/harness.ts';
+import { insertShopifyConnection, newTenant, startService, type TestService, type TestTenant } from '../../../test/harness.ts';
 import { CHUNK, pushRecorder, pushTask } from './pushTask.ts';
 
 let svc: TestService;
@@ -34,21 +32,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-async function tenantWithShop(t: TestTenant): Promise<string> {
-  await svc.deps.db.execute(sql`INSERT INTO tenants (id, org_id) VALUES (${t.tenantId}, ${t.orgId}) ON CONFLICT DO NOTHING`);
-  const connectionId = `conn_pt${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-  const row = await insertConnection(svc.deps.db, {
-    connectionId,
-    tenantId: t.tenantId,
-    orgId: t.orgId,
-    provider: 'shopify',
-    category: 'commerce',
-    status: 'ACTIVE',
-    account: `${connectionId}.myshopify.com`,
-    credentials: sealCredentials(svc.deps, { tenantId: t.tenantId, connectionId }, { accessToken: 'shpat_test' }),
-  });
-  return row.id;
-}
+const tenantWithShop = (t: TestTenant) => insertShopifyConnection(svc, t);
 
 /** Creates and pushes products through the API; nothing works the queue, so each target stays queued. */
 async function pushed(t: TestTenant, n: number): Promise<string[]> {
