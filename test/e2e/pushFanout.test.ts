@@ -1,6 +1,7 @@
 // Push semantics: bursts collapse to the latest state, the newest action wins,
 // permanent failures are recorded once, retryable ones end dead after the last attempt.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectionByPublicId } from '../../src/db/connections.ts';
 import { startWorker, type Worker } from '../../src/jobs/worker.ts';
 import { startShopifyFake, type ShopifyFake } from '../../src/providers/shopify/fake/index.ts';
 import { newTenant, startService, type TestService, type TestTenant } from '../harness.ts';
@@ -34,6 +35,10 @@ async function setup(shop: string): Promise<TestTenant> {
   const { connectionId } = await connectShop(svc, t, shop);
   const saved = await svc.app.inject({ method: 'POST', url: '/api/v1/integrations/callback', headers: await svc.headers(t), payload: { connection_id: connectionId } });
   expect(saved.statusCode).toBe(201);
+  // Saving queues the connection's initial sync, which pushes the tenant's catalog as it is when
+  // the sync runs. Once a worker runs, wait for it: a sync that ran after a test's DELETE would
+  // push the product (still in the catalog) again, as it should, and the test would race it.
+  if (worker) await waitFor(async () => (await connectionByPublicId(svc.deps.db, connectionId))?.lastSyncedAt, 30_000);
   return t;
 }
 

@@ -19,6 +19,7 @@
 // heart-beating, perhaps only starved of CPU) cannot take a product the first copy may still be
 // creating. A worker that dies leaves its products leased; once the lease ends, the next pass
 // claims them with attempts + 1 and looks each up by SKU before creating it again.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { withTenant, type Tx } from '../../db/client.ts';
 import { connectionById, type ConnectionRow } from '../../db/connections.ts';
 import { getProductsByIds } from '../../db/products.ts';
@@ -78,6 +79,14 @@ const CALL_BUDGET_MS = 32_000;
  */
 const PASS_MS = 5_000;
 
+/**
+ * How long a pass that has claimed products goes on looking for more after finding none, and
+ * how often. The push fan-out bench at 200 × 3 on PostgreSQL (a burst that outran the first
+ * claims) waited ~1 s per product for the queue's next poll without it.
+ */
+const LINGER_MS = 300;
+const LINGER_POLL_MS = 50;
+
 type Outcome = { ok: true; remoteId: string | null; variantIds: Record<string, string>; detail: string | null } | { ok: false; error: ProviderError };
 
 interface Claimed {
@@ -129,12 +138,20 @@ export const pushTask: Task<'push-task'> = async (deps, data, tctx) => {
   const ctx = createConnectionContext(deps, connector, conn);
   const passEnds = Date.now() + PASS_MS;
   let products = 0;
+  let lastClaimed = 0;
   const loop = async () => {
     while (!tctx.signal.aborted && Date.now() < passEnds) {
       const claimedAt = Date.now();
       const chunk = await withTenant(deps.db, conn.tenantId, (tx) => claimChunk(tx, conn, scope));
-      if (chunk.length === 0) return;
+      if (chunk.length === 0) {
+        // A pass that is draining a burst waits a moment for the burst's next pushes rather than
+        // ending: those queued a fresh task, which waits for the queue's next poll (up to a second).
+        if (products === 0 || Date.now() - lastClaimed > LINGER_MS) return;
+        await sleep(LINGER_POLL_MS);
+        continue;
+      }
       products += chunk.length;
+      lastClaimed = Date.now();
       await pushChunk(deps, log, conn, connector, ctx, chunk, claimedAt);
     }
   };
