@@ -34,7 +34,7 @@ export async function queuePushes(db: Queryable, scope: Scope, pushes: readonly 
   const rows = rowsOf<{ job_id: string; connection_id: string | null }>(
     await db.execute(sql`
       WITH input AS (
-        SELECT * FROM unnest(${uuidArray(jobIds)}::uuid[], ${uuidArray(pushes.map((p) => p.productId))}::uuid[], ${wordArray(pushes.map((p) => p.action))}::text[])
+        SELECT * FROM unnest(${tokenArray(jobIds)}::uuid[], ${tokenArray(pushes.map((p) => p.productId))}::uuid[], ${tokenArray(pushes.map((p) => p.action))}::text[])
           AS i(job_id, product_id, action)
       ), j AS (
         INSERT INTO push_jobs (id, tenant_id, org_id, product_id, action)
@@ -62,11 +62,11 @@ export async function queuePushes(db: Queryable, scope: Scope, pushes: readonly 
   });
 }
 
-/** A text[] parameter of plain words (no quotes, commas, braces or spaces to escape). */
-const wordArray = (words: readonly string[]) => `{${words.join(',')}}`;
-
-/** A uuid[] parameter: one bind however many ids (a 10,000-product batch stays one parameter). */
-export const uuidArray = (ids: readonly string[]) => `{${ids.join(',')}}`;
+/**
+ * An array parameter (uuid[], or text[] of enum words) of tokens with nothing to quote or escape:
+ * one bind however many (a 10,000-product batch stays one parameter).
+ */
+export const tokenArray = (tokens: readonly string[]) => `{${tokens.join(',')}}`;
 
 export interface JobView {
   id: string;
@@ -170,7 +170,7 @@ export async function claimDrainTargets(db: Queryable, connectionId: string, sco
 export async function renewLeases(db: Queryable, ids: readonly string[], leaseSeconds: number): Promise<void> {
   if (ids.length === 0) return;
   await db.execute(sql`UPDATE push_targets SET leased_until = now() + make_interval(secs => ${leaseSeconds})
-    WHERE id = ANY(${uuidArray(ids)}::uuid[]) AND status = 'running'`);
+    WHERE id = ANY(${tokenArray(ids)}::uuid[]) AND status = 'running'`);
 }
 
 /**

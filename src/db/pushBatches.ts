@@ -5,7 +5,7 @@ import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { pushBatches, type pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
-import { lockClaimsOf, uuidArray, type PushAction, type TargetStatus } from './push.ts';
+import { lockClaimsOf, tokenArray, type PushAction, type TargetStatus } from './push.ts';
 
 export type BatchOrigin = 'api' | 'initial-sync';
 export type TargetRowLite = Pick<typeof pushTargets.$inferSelect, 'id' | 'productId' | 'attempts' | 'action'>;
@@ -15,7 +15,7 @@ export type TargetRowLite = Pick<typeof pushTargets.$inferSelect, 'id' | 'produc
  * push. Returns the ids found, in no particular order.
  */
 export async function pushableProductIds(db: Queryable, scope: Scope, productIds: readonly string[] | 'all'): Promise<string[]> {
-  const filter = productIds === 'all' ? sql`` : sql`AND id = ANY(${uuidArray(productIds)}::uuid[])`;
+  const filter = productIds === 'all' ? sql`` : sql`AND id = ANY(${tokenArray(productIds)}::uuid[])`;
   const rows = rowsOf<{ id: string }>(
     await db.execute(sql`SELECT id FROM products WHERE tenant_id = ${scope.tenantId} AND org_id = ${scope.orgId} AND deleted_at IS NULL ${filter}`),
   );
@@ -36,7 +36,7 @@ export async function createBatch(
     await db.execute(sql`
       INSERT INTO push_targets (tenant_id, product_id, connection_id, action, batch_id)
       SELECT ${scope.tenantId}::uuid, p, c, ${input.action}, ${batch!.id}::uuid
-      FROM unnest(${uuidArray(input.productIds)}::uuid[]) AS p CROSS JOIN unnest(${uuidArray(input.connectionIds)}::uuid[]) AS c`);
+      FROM unnest(${tokenArray(input.productIds)}::uuid[]) AS p CROSS JOIN unnest(${tokenArray(input.connectionIds)}::uuid[]) AS c`);
   }
   return batch!.id;
 }
@@ -131,7 +131,7 @@ export async function waitingSinglePushes(db: Queryable, connectionId: string, p
   if (productIds.length === 0) return [];
   const rows = rowsOf<{ product_id: string }>(
     await db.execute(sql`SELECT DISTINCT product_id FROM push_targets WHERE connection_id = ${connectionId}::uuid
-      AND product_id = ANY(${uuidArray(productIds)}::uuid[]) AND batch_id IS NULL AND status = 'queued'`),
+      AND product_id = ANY(${tokenArray(productIds)}::uuid[]) AND batch_id IS NULL AND status = 'queued'`),
   );
   return rows.map((r) => r.product_id);
 }
@@ -140,7 +140,7 @@ export async function waitingSinglePushes(db: Queryable, connectionId: string, p
 export async function linksFor(db: Queryable, connectionId: string, productIds: readonly string[]): Promise<Map<string, string>> {
   if (productIds.length === 0) return new Map();
   const rows = rowsOf<{ product_id: string; remote_id: string }>(
-    await db.execute(sql`SELECT product_id, remote_id FROM product_links WHERE connection_id = ${connectionId}::uuid AND product_id = ANY(${uuidArray(productIds)}::uuid[])`),
+    await db.execute(sql`SELECT product_id, remote_id FROM product_links WHERE connection_id = ${connectionId}::uuid AND product_id = ANY(${tokenArray(productIds)}::uuid[])`),
   );
   return new Map(rows.map((r) => [r.product_id, r.remote_id]));
 }

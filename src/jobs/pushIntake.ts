@@ -38,12 +38,16 @@ async function commit(deps: Deps, scope: Scope, items: PushRequest[]): Promise<(
     // A product pushed twice in one group is queued in rounds, a statement each, so the later
     // push's targets get the later seq (latestAction). Rare: a client pushing one product again
     // before its first push was answered.
+    // Round n holds each product's (n+1)-th push of the group.
+    const rounds: { item: PushRequest; i: number }[][] = [];
+    const pushesOf = new Map<string, number>();
+    items.forEach((item, i) => {
+      const n = pushesOf.get(item.productId) ?? 0;
+      pushesOf.set(item.productId, n + 1);
+      (rounds[n] ??= []).push({ item, i });
+    });
     const out: (QueuedPush | null)[] = new Array(items.length).fill(null);
-    let left = items.map((item, i) => ({ item, i }));
-    while (left.length > 0) {
-      const seen = new Set<string>();
-      const round = left.filter(({ item }) => !seen.has(item.productId) && seen.add(item.productId));
-      left = left.filter((x) => !round.includes(x));
+    for (const round of rounds) {
       const queued = await queuePushes(tx, scope, round.map((r) => r.item));
       round.forEach((r, k) => (out[r.i] = queued[k]!));
     }

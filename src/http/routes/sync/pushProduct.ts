@@ -30,8 +30,7 @@ export const pushProduct: RouteModule = (app, deps) => {
       const queued = await queuePush(deps, req.auth, { productId, action });
       // A soft-deleted product can still be removed remotely, but not upserted.
       if (!queued) throw notFound('Product');
-      const jobId = queued.jobId;
-      return reply.status(202).send({ status: 'queued' as const, job_id: jobId });
+      return reply.status(202).send({ status: 'queued' as const, job_id: queued.jobId });
     },
   );
 };
