@@ -21,7 +21,7 @@ import type {
   PropertyValueLeaf,
 } from 'schema-dts';
 import type { Variant } from '../domain/product.ts';
-import { gtinProperty, type GtinProperty } from './gtin.ts';
+import { gtinPropertyName, type GtinProperty } from './gtin.ts';
 import { feedHeader, optionProperty, SCHEMA_ORG } from './jsonld.ts';
 import { inStock, optionNames, storeUrls, type CatalogProduct, type StoreProfile } from './model.ts';
 import type { Rendition, TailMeta } from './rendition.ts';
@@ -111,8 +111,15 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     return found;
   };
 
-  /** The variant's Product node without its closing brace (a single-variant item continues it). */
-  function variant(p: CatalogProduct, v: Variant, productUrl: string, groupId: string | null, image: string): string {
+  // Catalogs are in one currency or few: the last one's text, kept.
+  let currency = '';
+  let currencyText = '';
+
+  /**
+   * The variant's Product node without its closing brace (a single-variant item continues it).
+   * `title` and `image` are the product's, already escaped.
+   */
+  function variant(p: CatalogProduct, v: Variant, productUrl: string, groupId: string | null, title: string, image: string): string {
     const url = groupId !== null ? `${productUrl}?variant=${encodeURIComponent(v.sku)}` : productUrl;
     // One pass over the options gives both the name (variantName: the values joined by " / ",
     // in the same for-in order Object.values uses) and the properties (measured: variantName's
@@ -123,8 +130,11 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     let extra = '';
     let values = '';
     let count = 0;
+    // Values are escaped once each, for their property and for the name. Escaping the parts is
+    // escaping the whole: only a surrogate pair split between two parts would differ, and the
+    // parts of the name are joined with ASCII separators.
     for (const name in v.optionValues) {
-      const value = v.optionValues[name]!;
+      const value = inner(v.optionValues[name]!);
       values = count++ === 0 ? value : `${values} / ${value}`;
       const found = optionProp(name);
       if (found) {
@@ -132,33 +142,38 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
         if (seen) seen[1] = value;
         else props.push([found.open, value]);
       } else {
-        extra += `${extra === '' ? ADDITIONAL : ','}${PROPERTY_VALUE}${inner(name)}${PV_VALUE}${inner(value)}"}`;
+        extra += `${extra === '' ? ADDITIONAL : ','}${PROPERTY_VALUE}${inner(name)}${PV_VALUE}${value}"}`;
       }
     }
     // As variantName: the title alone for a single variant or a variant without options.
-    const name = count > 0 && p.variants.length > 1 ? `${p.title} - ${values}` : p.title;
-    let s = `${PRODUCT_HEAD}${url}${SKU}${inner(v.sku)}${NAME}${inner(name)}${IMAGE}${image}${URL}${url}"`;
-    const gtin = gtinProperty(v.barcode);
-    if (gtin) s += `${GTIN[gtin.property]}${gtin.value}"`;
-    if (props) for (const [open, value] of props) s += `${open}${inner(value)}"`;
+    const name = count > 0 && p.variants.length > 1 ? `${title} - ${values}` : title;
+    let s = `${PRODUCT_HEAD}${url}${SKU}${inner(v.sku)}${NAME}${name}${IMAGE}${image}${URL}${url}"`;
+    const gtin = gtinPropertyName(v.barcode);
+    if (gtin) s += `${GTIN[gtin]}${v.barcode}"`;
+    if (props) for (const [open, value] of props) s += `${open}${value}"`;
     if (extra !== '') s += `${extra}]`;
     if (groupId !== null) s += `${IN_GROUP}${groupId}${VARIANT_OF}${productUrl}${VARIANT_OF_END}`;
-    return `${s}${OFFER_HEAD}${inner(v.price)}${CURRENCY}${inner(v.currency)}${inStock(v) ? AVAILABLE : UNAVAILABLE}${url}${SELLER}`;
+    if (v.currency !== currency) {
+      currency = v.currency;
+      currencyText = inner(currency);
+    }
+    return `${s}${OFFER_HEAD}${inner(v.price)}${CURRENCY}${currencyText}${inStock(v) ? AVAILABLE : UNAVAILABLE}${url}${SELLER}`;
   }
 
   return (p) => {
     const first = p.images[0];
     if (first === undefined || p.variants.length === 0) return null;
     const image = inner(first);
+    const title = inner(p.title);
     const productUrl = productsBase + encodeURIComponent(p.handle ?? p.id);
     const created = p.createdAt.toISOString();
     const modified = p.updatedAt === p.createdAt ? created : p.updatedAt.toISOString();
     let s = `${ITEM_HEAD}${created}${DATE_MODIFIED}${modified}${ITEM}`;
     if (p.variants.length === 1) {
-      s += variant(p, p.variants[0]!, productUrl, null, image);
+      s += variant(p, p.variants[0]!, productUrl, null, title, image);
     } else {
       const id = inner(p.id);
-      s += `${GROUP_HEAD}${productUrl}${GROUP_ID}${id}${GROUP_NAME}${inner(p.title)}${GROUP_URL}${productUrl}${GROUP_IMAGE}${image}`;
+      s += `${GROUP_HEAD}${productUrl}${GROUP_ID}${id}${GROUP_NAME}${title}${GROUP_URL}${productUrl}${GROUP_IMAGE}${image}`;
       for (let i = 1; i < p.images.length; i++) s += `","${inner(p.images[i]!)}`;
       s += VARIES_BY;
       let sep = '';
@@ -168,7 +183,7 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
         sep = ',';
       }
       s += HAS_VARIANT;
-      for (let i = 0; i < p.variants.length; i++) s += `${i === 0 ? '' : ','}${variant(p, p.variants[i]!, productUrl, id, image)}}`;
+      for (let i = 0; i < p.variants.length; i++) s += `${i === 0 ? '' : ','}${variant(p, p.variants[i]!, productUrl, id, title, image)}}`;
       s += ']';
     }
     if (p.description) s += `${DESCRIPTION}${inner(p.description)}"`;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { catalogBuildCommand } from '../cli/catalogBuild.ts';
 import { loadConfig, ConfigError } from '../config.ts';
@@ -18,6 +19,28 @@ describe('gtin', () => {
     expect(isValidGtin('12345')).toBe(false);
     expect(gtinProperty('036000291452')).toEqual({ property: 'gtin12', value: '036000291452' });
     expect(gtinProperty(null)).toBeNull();
+  });
+
+  it('agrees with the regex-and-checksum definition on any string', () => {
+    const reference = (code: string) => {
+      if (!/^\d{8}$|^\d{12,14}$/.test(code)) return false;
+      const digits = [...code].map(Number);
+      const check = digits.pop()!;
+      const sum = digits.reverse().reduce((n, d, i) => n + d * (i % 2 === 0 ? 3 : 1), 0);
+      return (10 - (sum % 10)) % 10 === check;
+    };
+    // Digits and their neighbours in the code table ('/' and ':'), other scripts' digits, any length around the valid ones.
+    const unit = fc.oneof(fc.constantFrom(...'0123456789'), fc.constantFrom('/', ':', ' ', '٣', '０', 'a'));
+    fc.assert(
+      fc.property(fc.string({ unit, minLength: 6, maxLength: 15 }), (code) => {
+        expect(isValidGtin(code)).toBe(reference(code));
+      }),
+      { numRuns: 2000 },
+    );
+    // Valid codes are rare among random strings: every length, with its right check digit.
+    for (const body of ['9638507', '03600029145', '400638133393', '1001234567890']) {
+      for (let d = 0; d <= 9; d++) expect(isValidGtin(body + d)).toBe(reference(body + d));
+    }
   });
 });
 
