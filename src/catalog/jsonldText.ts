@@ -22,6 +22,7 @@ import type {
 } from 'schema-dts';
 import type { Variant } from '../domain/product.ts';
 import { gtinPropertyName, type GtinProperty } from './gtin.ts';
+import { isoTimestamp, uriComponent } from './textFormat.ts';
 import { feedHeader, optionProperty, SCHEMA_ORG } from './jsonld.ts';
 import { inStock, optionNames, storeUrls, type CatalogProduct, type StoreProfile } from './model.ts';
 import type { Rendition, TailMeta } from './rendition.ts';
@@ -120,7 +121,7 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
    * `title` and `image` are the product's, already escaped.
    */
   function variant(p: CatalogProduct, v: Variant, productUrl: string, groupId: string | null, title: string, image: string): string {
-    const url = groupId !== null ? `${productUrl}?variant=${encodeURIComponent(v.sku)}` : productUrl;
+    const url = groupId !== null ? `${productUrl}?variant=${uriComponent(v.sku)}` : productUrl;
     // One pass over the options gives both the name (variantName: the values joined by " / ",
     // in the same for-in order Object.values uses) and the properties (measured: variantName's
     // Object.values + join was ~5% of rendering).
@@ -165,9 +166,9 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     if (first === undefined || p.variants.length === 0) return null;
     const image = inner(first);
     const title = inner(p.title);
-    const productUrl = productsBase + encodeURIComponent(p.handle ?? p.id);
-    const created = p.createdAt.toISOString();
-    const modified = p.updatedAt === p.createdAt ? created : p.updatedAt.toISOString();
+    const productUrl = productsBase + uriComponent(p.handle ?? p.id);
+    const created = isoTimestamp(p.createdAt);
+    const modified = p.updatedAt.getTime() === p.createdAt.getTime() ? created : isoTimestamp(p.updatedAt);
     let s = `${ITEM_HEAD}${created}${DATE_MODIFIED}${modified}${ITEM}`;
     if (p.variants.length === 1) {
       s += variant(p, p.variants[0]!, productUrl, null, title, image);

@@ -140,7 +140,7 @@ export class FeedFileWriter {
     const text = this.items > 0 && this.rendition.separator ? this.rendition.separator + s : s;
     this.items++;
     this.variants += p.variants.length;
-    if (!this.dateModified || p.updatedAt > this.dateModified) this.dateModified = p.updatedAt;
+    if (!this.dateModified || p.updatedAt.getTime() > this.dateModified.getTime()) this.dateModified = p.updatedAt;
     return this.write(text);
   }
 
