@@ -112,6 +112,8 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     return found;
   };
 
+  const propOpens: string[] = [];
+  const propValues: string[] = [];
   // Catalogs are in one currency or few: the last one's text, kept.
   let currency = '';
   let currencyText = '';
@@ -127,7 +129,9 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     // Object.values + join was ~5% of rendering).
     // Mirrors the reference's `node[prop] = value`: a second option mapping to the same property
     // (Color and Colour) keeps the first one's position and takes the last one's value.
-    let props: [string, string][] | undefined;
+    // The properties so far, as parallel arrays reused from call to call (no allocation per variant).
+    propOpens.length = 0;
+    propValues.length = 0;
     let extra = '';
     let values = '';
     let count = 0;
@@ -139,9 +143,12 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
       values = count++ === 0 ? value : `${values} / ${value}`;
       const found = optionProp(name);
       if (found) {
-        const seen = (props ??= []).find((e) => e[0] === found.open);
-        if (seen) seen[1] = value;
-        else props.push([found.open, value]);
+        const seen = propOpens.indexOf(found.open);
+        if (seen >= 0) propValues[seen] = value;
+        else {
+          propOpens.push(found.open);
+          propValues.push(value);
+        }
       } else {
         extra += `${extra === '' ? ADDITIONAL : ','}${PROPERTY_VALUE}${inner(name)}${PV_VALUE}${value}"}`;
       }
@@ -151,7 +158,7 @@ export function jsonldItemWriter(store: StoreProfile): (p: CatalogProduct) => st
     let s = `${PRODUCT_HEAD}${url}${SKU}${inner(v.sku)}${NAME}${name}${IMAGE}${image}${URL}${url}"`;
     const gtin = gtinPropertyName(v.barcode);
     if (gtin) s += `${GTIN[gtin]}${v.barcode}"`;
-    if (props) for (const [open, value] of props) s += `${open}${value}"`;
+    for (let i = 0; i < propOpens.length; i++) s += `${propOpens[i]}${propValues[i]}"`;
     if (extra !== '') s += `${extra}]`;
     if (groupId !== null) s += `${IN_GROUP}${groupId}${VARIANT_OF}${productUrl}${VARIANT_OF_END}`;
     if (v.currency !== currency) {
