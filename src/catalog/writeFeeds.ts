@@ -43,12 +43,13 @@ class JsonldShards {
     private readonly store: StoreProfile,
     private readonly shardSize: number,
     private readonly sharded: boolean,
+    private readonly buffers: Buffer[],
   ) {}
 
   private async writer(): Promise<FeedFileWriter> {
     if (!this.current) {
       const kind = this.sharded ? { shard: this.done.length + 1 } : ('complete' as const);
-      this.current = new FeedFileWriter(this.storage, jsonldRendition(this.store, kind), this.store.tenantId);
+      this.current = new FeedFileWriter(this.storage, jsonldRendition(this.store, kind), this.store.tenantId, this.buffers);
       await this.current.start();
     }
     return this.current;
@@ -101,10 +102,12 @@ export async function writeFeeds(
 ): Promise<Partial<Record<FeedFormat, FeedFileSummary>>> {
   const formats = opts.formats ?? (['jsonld', 'acp', 'merchant'] as const);
   const shardSize = opts.shardSize ?? MAX_GROUPS_PER_FILE;
-  const jsonld = formats.includes('jsonld') ? new JsonldShards(storage, store, shardSize, opts.expectedGroups > shardSize) : null;
+  // Chunk buffers, shared by every file this build writes (see FeedFileWriter).
+  const buffers: Buffer[] = [];
+  const jsonld = formats.includes('jsonld') ? new JsonldShards(storage, store, shardSize, opts.expectedGroups > shardSize, buffers) : null;
   const others = formats
     .filter((f) => f !== 'jsonld')
-    .map((f) => ({ format: f, writer: new FeedFileWriter(storage, f === 'acp' ? acpRendition(store) : merchantRendition(store), store.tenantId) }));
+    .map((f) => ({ format: f, writer: new FeedFileWriter(storage, f === 'acp' ? acpRendition(store) : merchantRendition(store), store.tenantId, buffers) }));
   try {
     for (const o of others) await o.writer.start();
     let seen = 0;
