@@ -65,7 +65,13 @@ async function settled(t: TestTenant, jobId: string) {
 
 describe('push fan-out', () => {
   it('a burst of pushes of one product collapses into one push of its latest state', async () => {
+    // The connection's initial sync runs first, on the empty catalog, with a worker that then stops:
+    // a sync running during the burst would queue its own target for the product, and the burst
+    // would collapse into one push of six targets instead of five (CI saw it).
+    worker = await startWorker(svc.deps, { pollingIntervalSeconds: 0.5 });
     const t = await setup('burst.myshopify.com');
+    await worker.stop();
+    worker = null;
     const id = await product(t, { title: 'v0', variants: [{ sku: 'BURST-1', price: '1.00', currency: 'USD' }] });
     const jobs: string[] = [];
     // No worker yet: every push queues; the queue keeps one job for the product × connection.
