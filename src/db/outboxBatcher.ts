@@ -10,6 +10,13 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from './client.ts';
 import type { InsertOutcome, NewOutboxEvent } from './outbox.ts';
+import { tokenArray } from './push.ts';
+
+/**
+ * A text[] parameter holding any strings: each element double-quoted, with its backslashes and
+ * quotes escaped (PostgreSQL's array literal syntax), so a quoted "NULL" or "{" is just text.
+ */
+export const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
 
 interface Waiting {
   event: NewOutboxEvent;
@@ -69,21 +76,25 @@ export class OutboxBatcher {
     // No explicit transaction: the INSERT is one statement and commits on its own, which
     // saves the BEGIN/COMMIT round trips; the follow-up read only looks at rows that
     // already existed (ON CONFLICT waited for any concurrent insert of the same key).
-    const values = sql.join(
-      events.map(
-        (e, i) =>
-          sql`(${e.eventId}::text, ${e.connectionId}::uuid, ${e.source}::text, ${e.event}::text, ${e.dedupeKey}::text, ${e.rawBody}::text, ${i}::int)`,
-      ),
-      sql`, `,
-    );
     // Tenant, org and the ACTIVE check come from the connection row at insert time, so a cached
     // "ACTIVE" that went stale cannot store an event for a disconnected connection. ON CONFLICT
     // waits for a concurrent insert of the same key to settle, so the follow-up read sees it.
+    //
+    // The rows come as six array parameters, so the statement's text is the same for every flush.
+    // A VALUES list of 7 parameters per row was a new statement for each batch size, with 168
+    // parameters to parse at 24 rows. Measured alone (24-row flushes of 1 KB bodies, database CPU
+    // per flush): VALUES 1.20–1.50 ms, arrays 1.05–1.30 ms. The webhook bench did not move
+    // measurably with it. A named prepared statement cut it to ~0.9 ms, but breaks behind
+    // PgBouncer's transaction pooling, a common way to run PostgreSQL for a service like this.
+    const column = (f: (e: NewOutboxEvent) => string) => textArray(events.map(f));
     const inserted = rowsOf<{ id: number | string; event_id: string }>(
       await this.db.execute(sql`
         INSERT INTO outbox (event_id, tenant_id, org_id, connection_id, source, event, dedupe_key, raw_body)
         SELECT v.event_id, c.tenant_id, c.org_id, c.id, v.source, v.event, v.dedupe_key, v.raw_body
-        FROM (VALUES ${values}) AS v(event_id, connection_id, source, event, dedupe_key, raw_body, ord)
+        FROM unnest(${column((e) => e.eventId)}::text[], ${tokenArray(events.map((e) => e.connectionId))}::uuid[],
+                    ${column((e) => e.source)}::text[], ${column((e) => e.event)}::text[],
+                    ${column((e) => e.dedupeKey)}::text[], ${column((e) => e.rawBody)}::text[])
+          WITH ORDINALITY AS v(event_id, connection_id, source, event, dedupe_key, raw_body, ord)
         JOIN connections c ON c.id = v.connection_id AND c.status = 'ACTIVE'
         ORDER BY v.ord
         ON CONFLICT (connection_id, dedupe_key) DO NOTHING

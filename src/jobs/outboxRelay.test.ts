@@ -1,7 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionById } from '../db/connections.ts';
+import { rowsOf } from '../db/client.ts';
 import { outboxById } from '../db/outbox.ts';
+import { textArray } from '../db/outboxBatcher.ts';
 import { orderByExternalId } from '../db/orders.ts';
 import type { Connector } from '../providers/types.ts';
 import { newTenant, startService, type TestService } from '../../test/harness.ts';
@@ -45,6 +47,42 @@ async function run(outboxId: number) {
   while ((await processOutboxBatch(svc.deps)).claimed > 0);
   return (await outboxById(svc.deps.db, outboxId))!;
 }
+
+describe('outbox batcher', () => {
+  it('stores any text exactly, in one flush, with duplicates and inactive connections answered per event', async () => {
+    const conn = await createConnection(svc, newTenant());
+    const other = await createConnection(svc, newTenant());
+    await svc.deps.db.execute(sql`UPDATE connections SET status = 'DISCONNECTED' WHERE id = ${other.id}::uuid`);
+    // What an array literal must quote or escape: quotes, backslashes, braces, commas, spaces, NULL, empty.
+    const nasty = ['{"a":"b\\"c"}', 'back\\slash', '{,}', 'NULL', '', ' padded ', 'ünï 😀', 'line\nbreak', '"quoted"'];
+    const stamp = Date.now();
+    const events = nasty.map((text, i) => ({
+      eventId: `evt_nasty_${stamp}_${i}`,
+      connectionId: conn.id,
+      source: `src ${text}`,
+      event: `ev,${text}`,
+      dedupeKey: `key-${stamp}-${i}-${text}`,
+      rawBody: text,
+    }));
+    const dup = { ...events[0]!, eventId: `evt_nasty_${stamp}_dup` };
+    const inactive = { ...events[1]!, eventId: `evt_nasty_${stamp}_off`, connectionId: other.id };
+    const outcomes = await Promise.all([...events, dup, inactive].map((e) => svc.deps.outbox.submit(e)));
+    expect(outcomes.slice(0, nasty.length).every((o) => o.kind === 'inserted')).toBe(true);
+    // The duplicate of the first event, in the same flush, is answered with the first one's row.
+    expect(outcomes[nasty.length]).toEqual({ kind: 'duplicate', id: (outcomes[0] as { id: number }).id, eventId: events[0]!.eventId });
+    expect(outcomes[nasty.length + 1]).toEqual({ kind: 'inactive' });
+    const rows = rowsOf<{ event_id: string; source: string; event: string; dedupe_key: string; raw_body: string }>(
+      await svc.deps.db.execute(sql`SELECT event_id, source, event, dedupe_key, raw_body FROM outbox WHERE connection_id IN (${conn.id}::uuid, ${other.id}::uuid) ORDER BY id`),
+    );
+    expect(rows).toEqual(events.map((e) => ({ event_id: e.eventId, source: e.source, event: e.event, dedupe_key: e.dedupeKey, raw_body: e.rawBody })));
+  });
+
+  it('quotes every element of a text[] parameter so the database reads back exactly what was sent', async () => {
+    const values = ['"', '\\', '\\"', '{}', 'a,b', 'NULL', '', ' ', '\t', 'ö'];
+    const back = rowsOf<{ v: string }>(await svc.deps.db.execute(sql`SELECT unnest(${textArray(values)}::text[]) AS v`)).map((r) => r.v);
+    expect(back).toEqual(values);
+  });
+});
 
 describe('outbox relay', () => {
   it('stores a unified order.created with exact decimals and marks the row processed', async () => {
