@@ -1,4 +1,4 @@
-// The streaming writer: rendition strings → 256 KiB buffers → gzip (on libuv's thread
+// The streaming writer: rendition strings → 1 MiB buffers → gzip (on libuv's thread
 // pool, so compression of one buffer overlaps building the next) → SHA-256 of the
 // compressed bytes (the version) → a temporary storage object → published under that hash.
 // Memory is bounded by the chunk, the chunks in flight, the gzip window and the
@@ -84,7 +84,7 @@ export interface WrittenFile {
   dateModified: Date | null;
 }
 
-/** Hashes the content, so the version is known when the last byte is written. */
+/** Hashes the compressed content as it is written, so the version is known before the seal. */
 export class FeedFileWriter {
   private readonly gzip: Gzip;
   /** The version: SHA-256 of the compressed content (see hashingGzip). */

@@ -10,13 +10,7 @@
 import { sql } from 'drizzle-orm';
 import { rowsOf, type Db } from './client.ts';
 import type { InsertOutcome, NewOutboxEvent } from './outbox.ts';
-import { tokenArray } from './push.ts';
-
-/**
- * A text[] parameter holding any strings: each element double-quoted, with its backslashes and
- * quotes escaped (PostgreSQL's array literal syntax), so a quoted "NULL" or "{" is just text.
- */
-export const textArray = (values: readonly string[]) => `{${values.map((v) => `"${v.replace(/[\\"]/g, '\\$&')}"`).join(',')}}`;
+import { textArray, tokenArray } from './arrayParams.ts';
 
 interface Waiting {
   event: NewOutboxEvent;
@@ -84,8 +78,9 @@ export class OutboxBatcher {
     // A VALUES list of 7 parameters per row was a new statement for each batch size, with 168
     // parameters to parse at 24 rows. Measured alone (24-row flushes of 1 KB bodies, database CPU
     // per flush): VALUES 1.20–1.50 ms, arrays 1.05–1.30 ms. The webhook bench did not move
-    // measurably with the prepared variant. A named prepared statement cut it to ~0.9 ms, but breaks behind
-    // PgBouncer's transaction pooling, a common way to run PostgreSQL for a service like this.
+    // measurably with the prepared variant. A named prepared statement cut it to ~0.9 ms,
+    // but breaks behind PgBouncer's transaction pooling, a common way to run PostgreSQL for a
+    // service like this.
     const column = (f: (e: NewOutboxEvent) => string) => textArray(events.map(f));
     const inserted = rowsOf<{ id: number | string; event_id: string }>(
       await this.db.execute(sql`

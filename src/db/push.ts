@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { and, eq, inArray, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
+import { tokenArray } from './arrayParams.ts';
 import { connections, productLinks, pushJobs, pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
 
@@ -61,12 +62,6 @@ export async function queuePushes(db: Queryable, scope: Scope, pushes: readonly 
     return connectionIds ? { jobId, connectionIds } : null;
   });
 }
-
-/**
- * An array parameter (uuid[], or text[] of enum words) of tokens with nothing to quote or escape:
- * one bind however many (a 10,000-product batch stays one parameter).
- */
-export const tokenArray = (tokens: readonly string[]) => `{${tokens.join(',')}}`;
 
 export interface JobView {
   id: string;

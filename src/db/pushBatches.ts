@@ -5,7 +5,8 @@ import { and, eq, sql } from 'drizzle-orm';
 import { rowsOf, type Queryable } from './client.ts';
 import { pushBatches, type pushTargets } from './schema.ts';
 import type { Scope } from './products.ts';
-import { lockClaimsOf, tokenArray, type PushAction, type TargetStatus } from './push.ts';
+import { tokenArray } from './arrayParams.ts';
+import { lockClaimsOf, type PushAction, type TargetStatus } from './push.ts';
 
 export type BatchOrigin = 'api' | 'initial-sync';
 export type TargetRowLite = Pick<typeof pushTargets.$inferSelect, 'id' | 'productId' | 'attempts' | 'action'>;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectionById } from '../db/connections.ts';
 import { rowsOf } from '../db/client.ts';
 import { outboxById } from '../db/outbox.ts';
-import { textArray } from '../db/outboxBatcher.ts';
+import { textArray } from '../db/arrayParams.ts';
 import { orderByExternalId } from '../db/orders.ts';
 import type { Connector } from '../providers/types.ts';
 import { newTenant, startService, type TestService } from '../../test/harness.ts';
