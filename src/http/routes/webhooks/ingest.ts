@@ -1,15 +1,16 @@
 // Storing verified webhook events: one outbox row per (connection, delivery) and
 // its processing job, in one transaction. Shared by the unified endpoint and every
 // provider-native endpoint; ingestProviderWebhook is the whole pipeline for the latter.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { activeConnectionsByAccount } from '../../../db/connections.ts';
+import { randomHex } from '../../../lib/randomHex.ts';
 import type { Deps } from '../../../deps.ts';
 import { ProviderError, type Connector, type InboundEvent, type ProviderId } from '../../../providers/types.ts';
 import { badRequest, unauthorized } from '../../errors.ts';
 import { decodeUtf8 } from './rawBody.ts';
 
 /** 96 random bits: ids are public (returned to the sender) and must not be guessable or collide. */
-export const newEventId = () => `evt_${randomBytes(12).toString('hex')}`;
+export const newEventId = () => `evt_${randomHex(12)}`;
 
 export const sha256Hex = (raw: Buffer | string) => createHash('sha256').update(raw).digest('hex');
 
