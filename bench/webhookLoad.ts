@@ -14,7 +14,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -51,6 +51,41 @@ interface WrkResult {
   p99ms: number;
   requests: number;
   non2xx: number;
+  /** This process's CPU (the server under test: main thread, libuv and GC threads) per request, µs. */
+  apiCpuUs: number;
+  /** Local PostgreSQL's CPU per request, µs (every `postgres` process on this host); NaN when not visible. */
+  dbCpuUs: number;
+}
+
+/**
+ * CPU seconds of every local process named `postgres` (utime + stime from /proc). Where the
+ * ratio lands depends on which of wrk, the API and the database fills the 2 cores first, so
+ * the bench shows each one's CPU per request. NaN off Linux or with a remote database.
+ */
+function postgresCpuSeconds(): number {
+  let ticks = 0;
+  let seen = false;
+  try {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      let stat: string;
+      try {
+        stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      } catch {
+        continue; // ended while we looked
+      }
+      const close = stat.lastIndexOf(')');
+      if (stat.slice(stat.indexOf('(') + 1, close) !== 'postgres') continue;
+      const fields = stat.slice(close + 2).split(' ');
+      // Fields 14 and 15 of the stat line (utime, stime) are at 11 and 12 after the command.
+      ticks += Number(fields[11]) + Number(fields[12]);
+      seen = true;
+    }
+  } catch {
+    return NaN;
+  }
+  // USER_HZ is 100 on every Linux that Node supports.
+  return seen ? ticks / 100 : NaN;
 }
 
 const LUA = `
@@ -78,9 +113,11 @@ function toMs(v: string): number {
 }
 
 // Async on purpose: the server under test lives in this process and must keep serving while wrk runs.
-async function runWrk(url: string, path: string, bodiesFile: string, dir: string): Promise<WrkResult> {
+async function runWrk(url: string, path: string, bodiesFile: string, dir: string, localPostgres: boolean): Promise<WrkResult> {
   const script = join(dir, 'load.lua');
   writeFileSync(script, `args_path = "${path}"\n${LUA}`);
+  const cpu0 = process.cpuUsage();
+  const db0 = localPostgres ? postgresCpuSeconds() : NaN;
   const { stdout: out } = await promisify(execFile)('wrk', ['-t2', `-c${CONNS}`, `-d${SECONDS}s`, '--latency', '-s', script, url, '--', bodiesFile], { encoding: 'utf8' });
   if (process.env.SYNQ_BENCH_DEBUG) console.error(out);
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]);
@@ -89,7 +126,9 @@ async function runWrk(url: string, path: string, bodiesFile: string, dir: string
   // Anchored: "78.50%" in the thread-stats table would otherwise match first.
   const p50 = toMs(/^\s*50%\s+(\S+)/m.exec(out)?.[1] ?? '');
   const p99 = toMs(/^\s*99%\s+(\S+)/m.exec(out)?.[1] ?? '');
-  return { rps, p50ms: p50, p99ms: p99, requests, non2xx };
+  const cpu = process.cpuUsage(cpu0);
+  const dbCpuUs = ((postgresCpuSeconds() - db0) * 1e6) / requests;
+  return { rps, p50ms: p50, p99ms: p99, requests, non2xx, apiCpuUs: (cpu.user + cpu.system) / requests, dbCpuUs };
 }
 
 const jsonRows: BenchRow[] = [];
@@ -178,9 +217,9 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
       offset += count;
       const file = join(dir, `bodies-${run}.txt`);
       writeFileSync(file, lines.join('\n') + '\n');
-      base.push(await runWrk(url, '/bench/verify-only', file, dir));
+      base.push(await runWrk(url, '/bench/verify-only', file, dir, kind === 'postgres'));
       const before = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
-      const r = await runWrk(url, '/unified/webhook', file, dir);
+      const r = await runWrk(url, '/unified/webhook', file, dir, kind === 'postgres');
       const after = Number(rowsOf<{ n: string | number }>(await deps.db.execute(sql`SELECT count(*) AS n FROM outbox`))[0]!.n);
       if (r.requests > count) throw new Error(`wrk sent ${r.requests} requests but there are ${count} unique bodies: raise BODIES_PER_RUN`);
       ingest.push(r);
@@ -199,13 +238,16 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
       });
     }
     console.log(`\n## ${kind}: POST /unified/webhook, 1 KB bodies, ${CONNS} connections, ${SECONDS} s × ${RUNS} runs, outbox holding ${tableRows} rows at the start`);
-    console.log('| run | ingest req/s | p50 ms | p99 ms | verify-only req/s | ratio | rows check |');
-    console.log('|---|---|---|---|---|---|---|');
+    console.log('| run | ingest req/s | p50 ms | p99 ms | verify-only req/s | ratio | API CPU µs/req (ingest / verify-only) | DB CPU µs/req | rows check |');
+    console.log('|---|---|---|---|---|---|---|---|---|');
+    const us = (v: number) => (Number.isFinite(v) ? v.toFixed(0) : '–');
     rows.forEach((r, i) =>
-      console.log(`| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${base[i]!.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${r.check} |`),
+      console.log(
+        `| ${r.label} | ${r.rps.toFixed(0)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${base[i]!.rps.toFixed(0)} | ${r.ratio.toFixed(2)} | ${us(ingest[i]!.apiCpuUs)} / ${us(base[i]!.apiCpuUs)} | ${us(ingest[i]!.dbCpuUs)} | ${r.check} |`,
+      ),
     );
     console.log(
-      `| median | ${median(ingest.map((r) => r.rps)).toFixed(0)} | ${median(ingest.map((r) => r.p50ms)).toFixed(2)} | ${median(ingest.map((r) => r.p99ms)).toFixed(2)} | ${median(base.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.ratio)).toFixed(2)} | |`,
+      `| median | ${median(ingest.map((r) => r.rps)).toFixed(0)} | ${median(ingest.map((r) => r.p50ms)).toFixed(2)} | ${median(ingest.map((r) => r.p99ms)).toFixed(2)} | ${median(base.map((r) => r.rps)).toFixed(0)} | ${median(rows.map((r) => r.ratio)).toFixed(2)} | ${us(median(ingest.map((r) => r.apiCpuUs)))} / ${us(median(base.map((r) => r.apiCpuUs)))} | ${us(median(ingest.map((r) => r.dbCpuUs)))} | |`,
     );
     const label = `${kind}${level ? `, outbox +${level} rows` : ''}`;
     const verify = { baseline: 'verify-only req/s', baselineRuns: base.map((r) => r.rps) };
@@ -216,6 +258,11 @@ async function benchOne(kind: 'pglite' | 'postgres'): Promise<void> {
       row(`webhook ratio to verify-only (${label})`, '×', rows.map((r) => r.ratio), { ...verify, ...(onPg ? { target: '>= 0.6' } : {}), notes: onPg ? notes : `${notes}; the issue's target is for PostgreSQL` }),
       row(`webhook p50 (${label})`, 'ms', ingest.map((r) => r.p50ms), { baseline: 'verify-only p50 ms', baselineRuns: base.map((r) => r.p50ms) }),
       row(`webhook p99 (${label})`, 'ms', ingest.map((r) => r.p99ms), { baseline: 'verify-only p99 ms', baselineRuns: base.map((r) => r.p99ms), ...(onPg ? { target: '<= 50' } : {}) }),
+      // Where the 2 cores go: the server process's CPU per request (all its threads), against the verify-only route's.
+      row(`webhook API CPU per request (${label})`, 'µs', ingest.map((r) => r.apiCpuUs), { baseline: 'verify-only API CPU µs', baselineRuns: base.map((r) => r.apiCpuUs) }),
+      ...(onPg && ingest.every((r) => Number.isFinite(r.dbCpuUs))
+        ? [row(`webhook PostgreSQL CPU per request (${label})`, 'µs', ingest.map((r) => r.dbCpuUs), { notes: 'every local postgres process, from /proc' })]
+        : []),
       // Rows beyond the 2xx answers are requests wrk cut off at its deadline after they committed; negative would be a lost row.
       row(`webhook committed rows − 2xx answers (${label})`, 'rows', rows.map((r) => r.extra), { target: '>= 0', notes: 'must never be negative: every 2xx has its row' }),
     );
