@@ -4,7 +4,7 @@
 // Measures the real build path (reader → rendition → SHA-256 → gzip → data-dir storage,
 // sharded above 50,000 groups) against its baseline, measured in the same run: plain gzip
 // of the very bytes the build wrote (its files, gunzipped), at the same level, in the same
-// 256 KiB chunks, through the same zlib stream settings, into a null sink (in a child
+// 1 MiB chunks (the writer's FLUSH_BYTES), through the same zlib stream settings, into a null sink (in a child
 // process: bench/catalogBaseline.ts). Build and baseline runs alternate, so contention
 // from other processes hits both alike.
 //
@@ -247,7 +247,7 @@ async function main(): Promise<void> {
       const label = `${kind}, ${GROUPS} groups × ${VARIANTS} variants, ${FORMATS.join('+')}`;
       const gzipBase = { baseline: 'plain gzip of the same bytes, MB/s', baselineRuns: gzipMBps };
       const rows: BenchRow[] = [
-        row(`catalog build speed (${label})`, 'MB/s raw', buildMBps, { ...gzipBase, notes: 'same zlib level and 256 KiB chunks; wall clock' }),
+        row(`catalog build speed (${label})`, 'MB/s raw', buildMBps, { ...gzipBase, notes: `same zlib level and ${FLUSH_BYTES / 1024} KiB chunks; wall clock` }),
         row(`catalog build / plain gzip (${label})`, '×', ratios, { ...gzipBase, target: '>= 0.8', notes: 'per-run ratio of the two speeds' }),
         row(`catalog build CPU (${label})`, 's CPU', runs.map((x) => x.cpu), { baseline: 'plain gzip CPU s', baselineRuns: runs.map((x) => x.gzipCpu), notes: 'CPU seconds of all threads' }),
         row(`catalog groups/s (${label})`, 'groups/s', groupsPs),

@@ -23,7 +23,7 @@ if (mode === 'raw' && a && b) {
   sink.end();
   await once(sink, 'finish');
 } else if (mode === 'gzip' && a) {
-  // Same zlib level and stream settings as the build's writer, fed the same 256 KiB chunks.
+  // Same zlib level and stream settings as the build's writer, fed chunks of the same size (FLUSH_BYTES).
   let bytes = 0;
   const c0 = process.cpuUsage();
   const t0 = performance.now();

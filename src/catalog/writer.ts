@@ -141,7 +141,7 @@ export class FeedFileWriter {
 
   /**
    * Renders one product. Returns a promise only when a chunk was handed to gzip and the caller
-   * must wait (once per ~256 KiB): an async method would cost a promise per product.
+   * must wait (once per ~64 KiB of text, YIELD_BYTES): an async method would cost a promise per product.
    */
   add(p: CatalogProduct): Promise<void> | undefined {
     const s = this.rendition.item(p);
