@@ -82,6 +82,11 @@ describe('fan-out across providers', () => {
     const seller = await connectAmazonSeller(svc, t, 'A1FANOUTSELLER');
     await save(t, seller.connectionId);
 
+    // The initial syncs run on the empty catalog, so they push nothing: the product below goes out
+    // only through the push, which meets the revoked keys. (Created before a sync ran, the product
+    // was in that sync's initial bulk push, which reached the store before the revocation whenever
+    // the Woo sync job started late: a CI failure under load.)
+    for (const id of [shop.connectionId, store.connectionId, org.connectionId, company.connectionId, seller.connectionId]) await waitFor(async () => (await connectionByPublicId(svc.deps.db, id))?.lastSyncedAt);
     const res = await svc.app.inject({
       method: 'POST',
       url: '/api/v1/pim/products',
@@ -89,8 +94,6 @@ describe('fan-out across providers', () => {
       payload: { title: 'Fan Tee', variants: [{ sku: 'FAN-S', price: '10.00', currency: 'USD', option_values: { Size: 'S' } }, { sku: 'FAN-M', price: '11.00', currency: 'USD', option_values: { Size: 'M' } }] },
     });
     const productId = (res.json() as { id: string }).id;
-    // Revoke only after the initial syncs ran, so the push (not the sync) meets the revoked keys.
-    for (const id of [shop.connectionId, store.connectionId, org.connectionId, company.connectionId, seller.connectionId]) await waitFor(async () => (await connectionByPublicId(svc.deps.db, id))?.lastSyncedAt);
     woo.revokeKeys('fan-store');
 
     const job = await pushAndSettle(svc, t, productId, 'UPSERT');
