@@ -123,7 +123,8 @@ export async function lockClaimsOf(db: Queryable, connectionIds: readonly string
  */
 export type DrainScope = 'single' | 'all';
 
-const inScope = (alias: string, scope: DrainScope) => (scope === 'single' ? sql.raw(`AND ${alias}.batch_id IS NULL`) : sql``);
+/** The scope as a condition on a push_targets row, its columns qualified by `alias` when given. */
+const inScope = (scope: DrainScope, alias?: string) => sql.raw(scope === 'single' ? `${alias ? `${alias}.` : ''}batch_id IS NULL` : 'true');
 
 /**
  * The products a drain claim takes: the oldest free targets' products, except products another
@@ -135,7 +136,7 @@ const inScope = (alias: string, scope: DrainScope) => (scope === 'single' ? sql.
 export const drainClaimProducts = (connectionId: string, scope: DrainScope, maxProducts: number) => sql`
           SELECT DISTINCT c.product_id FROM (
             SELECT c.product_id FROM push_targets c
-            WHERE c.connection_id = ${connectionId}::uuid AND c.status IN ('queued', 'running') ${inScope('c', scope)}
+            WHERE c.connection_id = ${connectionId}::uuid AND c.status IN ('queued', 'running') AND ${inScope(scope, 'c')}
               AND (c.leased_until IS NULL OR c.leased_until <= now())
               AND c.product_id NOT IN (SELECT h.product_id FROM push_targets h WHERE h.connection_id = ${connectionId}::uuid
                     AND h.status = 'running' AND h.leased_until > now())
@@ -187,7 +188,7 @@ export async function renewLeases(db: Queryable, ids: readonly string[], leaseSe
  * that is worse than a sort.
  */
 export const drainWakeQuery = (connectionId: string, scope: DrainScope) => {
-  const inScopeRow = scope === 'single' ? sql.raw('batch_id IS NULL') : sql.raw('true');
+  const inScopeRow = inScope(scope);
   return sql`
       SELECT extract(epoch FROM min(w.at) - now())::float8 AS s FROM (
         SELECT greatest(min(coalesce(leased_until, now())) FILTER (WHERE ${inScopeRow}),

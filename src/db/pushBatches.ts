@@ -93,12 +93,6 @@ export async function getBatchProgress(db: Queryable, scope: Scope, batchId: str
 }
 
 /**
- * Claims up to `limit` bulk targets of one connection that nobody holds: queued ones whose
- * retry backoff (lease) is over, and running ones whose lease expired (their task died).
- * SKIP LOCKED lets two workers claim disjoint chunks; the lease keeps per-product push tasks
- * (db/push.ts claimTargets) off them while the provider call runs.
- */
-/**
  * The ids a bulk claim takes: the connection's oldest free batch targets, except products a
  * single-product push holds (it claims these too). That exception is an uncorrelated NOT IN,
  * which PostgreSQL runs once as a hashed subplan: as a correlated NOT EXISTS, a fresh table
@@ -114,6 +108,12 @@ export const bulkClaimCandidates = (connectionId: string, limit: number) => sql`
                 AND o.batch_id IS NULL AND o.status = 'running')
         ORDER BY t.created_at, t.id LIMIT ${limit}`;
 
+/**
+ * Claims up to `limit` bulk targets of one connection that nobody holds: queued ones whose
+ * retry backoff (lease) is over, and running ones whose lease expired (their task died).
+ * SKIP LOCKED lets two workers claim disjoint chunks; the lease keeps per-product push tasks
+ * (db/push.ts claimTargets) off them while the provider call runs.
+ */
 export async function claimBulkTargets(db: Queryable, connectionId: string, limit: number, leaseSeconds: number): Promise<TargetRowLite[]> {
   await lockClaimsOf(db, [connectionId]);
   const rows = rowsOf<{ id: string; product_id: string; attempts: number; action: PushAction }>(

@@ -81,6 +81,23 @@ export class Metrics {
     if (withDefaults) collectDefaultMetrics({ register: this.registry, prefix: 'synq_' });
   }
 
+  /** Label children of webhookVerifications, by source and outcome (few: the providers and 'unified'). */
+  private readonly verificationChildren = new Map<string, { inc(): void }>();
+
+  /**
+   * Counts one webhook signature check. The label child is made once per (source, outcome):
+   * resolving labels hashes them on every inc, and this runs for every delivery.
+   */
+  webhookVerified(source: string, outcome: 'missing' | 'invalid' | 'ok'): void {
+    const k = `${source}\u0000${outcome}`;
+    let child = this.verificationChildren.get(k);
+    if (child === undefined) {
+      child = this.webhookVerifications.labels({ source, outcome });
+      this.verificationChildren.set(k, child);
+    }
+    child.inc();
+  }
+
   observeRequest(method: string, route: string, status: number, seconds: number): void {
     this.requests.inc({ method, route, status: String(status) });
     this.latency.observe({ method, route }, seconds);

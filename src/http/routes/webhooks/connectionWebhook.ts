@@ -56,10 +56,10 @@ export const connectionWebhook = (module: ProviderModule): RouteModule => (app, 
         const conn = await connectionByPublicId(deps.db, connectionId);
         if (!conn || conn.provider !== connector.facts.id) throw notFound('Connection');
         if (!connector.verifyWebhook(raw, req.headers, openCredentials(deps, conn))) {
-          deps.metrics.webhookVerifications.inc({ source: provider, outcome: 'invalid' });
+          deps.metrics.webhookVerified(provider, 'invalid');
           throw unauthorized('Invalid webhook signature');
         }
-        deps.metrics.webhookVerifications.inc({ source: provider, outcome: 'ok' });
+        deps.metrics.webhookVerified(provider, 'ok');
         // Signed with this connection's secret yet naming another store: refuse rather than guess.
         const account = connector.webhookAccount(req.headers);
         if (account !== null && account !== conn.account) throw badRequest('Webhook source does not match the connection');

@@ -1,6 +1,6 @@
-// Storing verified webhook events: one outbox row per (connection, delivery) and
-// its processing job, in one transaction. Shared by the unified endpoint and every
-// provider-native endpoint; ingestProviderWebhook is the whole pipeline for the latter.
+// Storing verified webhook events: one outbox row per (connection, delivery), which the
+// outbox relay (jobs/outboxRelay.ts) claims and applies. Shared by the unified endpoint and
+// every provider-native endpoint; ingestProviderWebhook is the whole pipeline for the latter.
 import { createHash } from 'node:crypto';
 import { activeConnectionsByAccount } from '../../../db/connections.ts';
 import { randomHex } from '../../../lib/randomHex.ts';
@@ -22,9 +22,8 @@ export interface EventToStore {
 }
 
 /**
- * Stores the event and enqueues its processing in one transaction; a redelivery
- * returns the original event id and enqueues nothing. Null when the connection is
- * no longer ACTIVE (nothing stored).
+ * Stores the event (committed when this resolves); a redelivery returns the original
+ * event id and stores nothing. Null when the connection is no longer ACTIVE (nothing stored).
  */
 export async function storeEvent(
   deps: Deps,
@@ -74,10 +73,10 @@ export async function ingestProviderWebhook(
   const connector = deps.providers.get(providerId);
   // No configured app secret makes verifyWebhook false: unconfigured providers reject everything.
   if (!connector?.verifyWebhook(req.rawBody, req.headers)) {
-    deps.metrics.webhookVerifications.inc({ source: providerId, outcome: 'invalid' });
+    deps.metrics.webhookVerified(providerId, 'invalid');
     throw unauthorized('Invalid webhook signature');
   }
-  deps.metrics.webhookVerifications.inc({ source: providerId, outcome: 'ok' });
+  deps.metrics.webhookVerified(providerId, 'ok');
 
   const deliveries = splitDelivery(connector, req.rawBody, req.headers);
   const eventIds: string[] = [];
